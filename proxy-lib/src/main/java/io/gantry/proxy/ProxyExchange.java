@@ -1,0 +1,95 @@
+package io.gantry.proxy;
+
+import io.gantry.proxy.route.Route;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One request passing through the proxy, as {@link ProxyListener}s see it. Byte counters grow
+ * while the bodies stream; everything else is fixed once the request is routed.
+ */
+public final class ProxyExchange {
+  private final String requestId;
+  private final String method;
+  private final String host;
+  private final long startNanos;
+  private final AtomicBoolean completed = new AtomicBoolean();
+  private volatile Route route;
+  private volatile String path;
+  private volatile long bytesIn;
+  private volatile long bytesOut;
+
+  ProxyExchange(String requestId, String method, String host, long startNanos) {
+    this.requestId = requestId;
+    this.method = method;
+    this.host = host;
+    this.startNanos = startNanos;
+  }
+
+  /** The {@code X-Request-Id} sent upstream: the client's, or one gantry generated. */
+  public String requestId() {
+    return requestId;
+  }
+
+  public String method() {
+    return method;
+  }
+
+  /** The public host the request was routed on. */
+  public String host() {
+    return host;
+  }
+
+  /** The normalised path, or {@code null} when the raw path was refused. */
+  public String path() {
+    return path;
+  }
+
+  /** The chosen route, or {@code null} when none matched. */
+  public Route route() {
+    return route;
+  }
+
+  /** The route's name, or {@code "-"} when none matched. */
+  public String routeName() {
+    Route r = route;
+    return r == null ? "-" : r.name();
+  }
+
+  /** Request body bytes read from the client so far. */
+  public long bytesIn() {
+    return bytesIn;
+  }
+
+  /** Response body bytes written to the client so far. */
+  public long bytesOut() {
+    return bytesOut;
+  }
+
+  /** {@link System#nanoTime()} when gantry received the request. */
+  public long startNanos() {
+    return startNanos;
+  }
+
+  /** Nanoseconds since the request was received. */
+  public long elapsedNanos() {
+    return System.nanoTime() - startNanos;
+  }
+
+  void routed(Route route, String path) {
+    this.route = route;
+    this.path = path;
+  }
+
+  // Only one thread reads (or writes) a body at a time, so plain increments are safe.
+  void addBytesIn(long n) {
+    bytesIn += n;
+  }
+
+  void addBytesOut(long n) {
+    bytesOut += n;
+  }
+
+  boolean complete() {
+    return completed.compareAndSet(false, true);
+  }
+}

@@ -1,0 +1,604 @@
+package io.gantry.proxy;
+
+import io.gantry.proxy.header.ForwardedHeaders;
+import io.gantry.proxy.header.ResponseHeaderRewriter;
+import io.gantry.proxy.route.Route;
+import io.gantry.proxy.route.RouteTable;
+import io.gantry.proxy.target.TargetRewriter;
+import io.gantry.proxy.target.TargetRewriter.Decision;
+import io.gantry.proxy.target.TargetRewriter.Forward;
+import io.gantry.proxy.target.TargetRewriter.Refuse;
+import io.gantry.proxy.target.Upstream;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletConfig;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.nio.channels.UnresolvedAddressException;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
+import org.eclipse.jetty.client.AsyncRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+
+/**
+ * A streaming reverse proxy servlet that routes every request through a {@link RouteTable}.
+ *
+ * <p>Built on Jetty's {@link AsyncProxyServlet} (asynchronous I/O in both directions, no body
+ * buffering, no size limit); it overrides Jetty's hooks only and delegates the decisions to plain
+ * classes: {@link TargetRewriter} (path safety, route, upstream URL), {@link ForwardedHeaders}
+ * (what crosses to the backend) and {@link ResponseHeaderRewriter} (what crosses back).
+ *
+ * <p>Embedding takes a few lines; the servlet must be async-supported, which {@link #toHolder()}
+ * takes care of:
+ *
+ * <pre>{@code
+ * RouteTable routes = RouteTable.builder()
+ *     .route(Route.of("pull", host("registry.example.com").and(method("GET", "HEAD")),
+ *         Upstream.of("http://nexus:8081/repository/docker-group/")))
+ *     .route(Route.of("push", host("registry.example.com"),
+ *         Upstream.of("http://nexus:8081/repository/docker-hosted/")))
+ *     .build();
+ * ServletContextHandler context = new ServletContextHandler("/");
+ * context.addServlet(RoutingProxyServlet.builder().routes(routes).build().toHolder(), "/*");
+ * server.setHandler(context);
+ * }</pre>
+ *
+ * <p>Defaults differ from Jetty's where Jetty's break registries: no total timeout (only each
+ * upstream's idle timeout), the client's {@code Host} preserved, forwarding headers replaced
+ * rather than appended, 64 KiB request and response buffers, heap input buffers, and a bounded
+ * queue per upstream answered with 503 when full. Servlet init parameters ({@code
+ * maxConnections}, {@code requestBufferSize}, ...) still override them.
+ */
+public class RoutingProxyServlet extends AsyncProxyServlet {
+  private static final long serialVersionUID = 1L;
+  private static final String EXCHANGE = ProxyExchange.class.getName();
+  private static final String REQUEST_ID = "X-Request-Id";
+
+  /** Init parameter defaults, chosen for multi-GiB blob transfers. */
+  static final Map<String, String> DEFAULT_INIT_PARAMETERS = Map.of(
+      "maxThreads", "-",            // share the server's thread pool
+      "maxConnections", "512",      // per upstream: concurrent blob transfers each hold one
+      "idleTimeout", String.valueOf(Upstream.DEFAULT_IDLE_TIMEOUT.toMillis()),
+      "timeout", "0",               // no total timeout: a 10 GiB layer takes as long as it takes
+      "requestBufferSize", "65536", // the upload read chunk too; 4 KiB made uploads 4x slower
+      "responseBufferSize", "65536",
+      "preserveHost", "true",       // registries build their URLs from Host
+      "viaHost", "gantry",
+      "selectors", "1");
+
+  private final transient Builder settings;
+  private transient volatile TargetRewriter targets;
+  private final transient Map<Upstream, ResponseHeaderRewriter> rewriters = new ConcurrentHashMap<>();
+  private final transient Map<ClientSettings, HttpClient> clients = new ConcurrentHashMap<>();
+  private transient ClientSettings pendingClientSettings = ClientSettings.DEFAULT;
+
+  /** Per-upstream HTTP client settings that cannot be set per request. */
+  private record ClientSettings(Duration connectTimeout, KeyStore trustStore) {
+    static final ClientSettings DEFAULT = new ClientSettings(Upstream.DEFAULT_CONNECT_TIMEOUT, null);
+
+    static ClientSettings of(Upstream u) {
+      return new ClientSettings(u.connectTimeout(), u.trustStore());
+    }
+  }
+
+  protected RoutingProxyServlet(Builder builder) {
+    this.settings = builder;
+    this.targets = new TargetRewriter(builder.routes);
+  }
+
+  /** Starts a builder; {@link Builder#routes} is the one required setting. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The routes in use. */
+  public RouteTable routes() {
+    return targets.table();
+  }
+
+  /**
+   * Replaces the route table; requests already routed finish on the old one. This is how routes
+   * are reloaded without a restart.
+   */
+  public void setRoutes(RouteTable routes) {
+    this.targets = new TargetRewriter(Objects.requireNonNull(routes, "routes"));
+  }
+
+  /** A holder for this servlet with async support on, ready for {@code addServlet(holder, "/*")}. */
+  public ServletHolder toHolder() {
+    ServletHolder holder = new ServletHolder("gantry-proxy", this);
+    holder.setAsyncSupported(true);
+    return holder;
+  }
+
+  // ---- configuration -------------------------------------------------------------------------
+
+  @Override
+  public void init(ServletConfig config) throws ServletException {
+    super.init(new DefaultingConfig(config, DEFAULT_INIT_PARAMETERS));
+    clients.put(ClientSettings.DEFAULT, getHttpClient());
+  }
+
+  @Override
+  protected HttpClient newHttpClient() {
+    HttpClient client = super.newHttpClient();
+    // Jetty reads into direct buffers by default, and the proxy then copies each chunk into a
+    // fresh byte[]; heap buffers are handed through without that copy and garbage.
+    client.setUseInputDirectByteBuffers(false);
+    client.setUseOutputDirectByteBuffers(false);
+    client.setConnectTimeout(pendingClientSettings.connectTimeout().toMillis());
+    client.setMaxRequestsQueuedPerDestination(settings.maxQueuedPerUpstream);
+    client.setUserAgentField(null); // never add a User-Agent the client did not send
+    client.setStrictEventOrdering(false);
+    return client;
+  }
+
+  @Override
+  protected ClientConnector newClientConnector() {
+    ClientConnector connector = new ClientConnector();
+    SslContextFactory.Client tls = new SslContextFactory.Client();
+    tls.setEndpointIdentificationAlgorithm("HTTPS"); // verify the upstream's name, always
+    if (pendingClientSettings.trustStore() != null) {
+      tls.setTrustStore(pendingClientSettings.trustStore());
+    }
+    connector.setSslContextFactory(tls);
+    return connector;
+  }
+
+  /** The HTTP client for an upstream: one per distinct connect timeout and trust store. */
+  private HttpClient clientFor(Upstream upstream) {
+    ClientSettings key = ClientSettings.of(upstream);
+    HttpClient client = clients.get(key);
+    return client != null ? client : newClientFor(key);
+  }
+
+  private synchronized HttpClient newClientFor(ClientSettings key) {
+    HttpClient existing = clients.get(key);
+    if (existing != null) {
+      return existing;
+    }
+    pendingClientSettings = key;
+    try {
+      HttpClient client = createHttpClient();
+      clients.put(key, client);
+      return client;
+    } catch (ServletException e) {
+      throw new IllegalStateException("cannot start the HTTP client for " + key, e);
+    } finally {
+      pendingClientSettings = ClientSettings.DEFAULT;
+    }
+  }
+
+  @Override
+  public void destroy() {
+    for (HttpClient client : clients.values()) {
+      if (client != getHttpClient()) {
+        try {
+          client.stop();
+        } catch (Exception e) {
+          _log.debug("stopping an upstream client failed", e);
+        }
+      }
+    }
+    super.destroy();
+  }
+
+  // ---- client request -> decision ------------------------------------------------------------
+
+  @Override
+  protected String rewriteTarget(HttpServletRequest clientRequest) {
+    String host = ServletRequestView.routingHost(clientRequest);
+    ProxyExchange exchange = new ProxyExchange(requestId(clientRequest), clientRequest.getMethod(), host, System.nanoTime());
+    clientRequest.setAttribute(EXCHANGE, exchange);
+    Decision decision = targets.decide(clientRequest.getRequestURI(), clientRequest.getQueryString(),
+        path -> new ServletRequestView(clientRequest, host, path));
+    if (decision instanceof Forward forward) {
+      exchange.routed(forward.route(), forward.path());
+      settings.listener.onRouted(exchange);
+      return forward.target();
+    }
+    Refuse refuse = (Refuse) decision;
+    exchange.routed(refuse.route(), refuse.path());
+    clientRequest.setAttribute(Refuse.class.getName(), refuse);
+    return null;
+  }
+
+  @Override
+  protected void onProxyRewriteFailed(HttpServletRequest clientRequest, HttpServletResponse clientResponse) {
+    ProxyExchange exchange = exchange(clientRequest);
+    Refuse refuse = (Refuse) clientRequest.getAttribute(Refuse.class.getName());
+    settings.listener.onRefused(exchange, refuse.status(), refuse.reason());
+    String message = switch (refuse.status()) {
+      case 404 -> "no route for this request";
+      default -> refuse.reason();
+    };
+    try {
+      ErrorResponses.write(clientResponse, refuse.status(), refuse.path() == null ? "/" : refuse.path(), message);
+    } catch (IOException e) {
+      _log.debug("writing a refusal failed", e);
+    }
+    complete(exchange, refuse.status());
+  }
+
+  @Override
+  protected Request newProxyRequest(HttpServletRequest clientRequest, String target) {
+    Upstream upstream = exchange(clientRequest).route().upstream();
+    return clientFor(upstream).newRequest(target)
+        .method(clientRequest.getMethod())
+        .attribute(CLIENT_REQUEST_ATTRIBUTE, clientRequest)
+        .idleTimeout(upstream.idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  // ---- client request -> upstream request ----------------------------------------------------
+
+  @Override
+  protected void copyRequestHeaders(HttpServletRequest clientRequest, Request upstreamRequest) {
+    Set<String> connectionTokens = findConnectionHeaders(clientRequest);
+    HttpFields.Mutable headers = HttpFields.build();
+    for (Enumeration<String> names = clientRequest.getHeaderNames(); names.hasMoreElements(); ) {
+      String name = names.nextElement();
+      String lower = name.toLowerCase(Locale.ROOT);
+      // Hop-by-hop headers, and any the Connection header names, end here (RFC 9110 7.6.1);
+      // forwarding headers and the request id are gantry's to set.
+      if (HOP_HEADERS.contains(lower) || (connectionTokens != null && connectionTokens.contains(lower))
+          || ForwardedHeaders.OWNED.contains(lower) || lower.equals("x-request-id")) {
+        continue;
+      }
+      for (Enumeration<String> values = clientRequest.getHeaders(name); values.hasMoreElements(); ) {
+        String value = values.nextElement();
+        if (value != null) {
+          headers.add(name, value);
+        }
+      }
+    }
+    headers.put(REQUEST_ID, exchange(clientRequest).requestId());
+    upstreamRequest.headers(h -> h.clear().add(headers));
+  }
+
+  @Override
+  protected void addProxyHeaders(HttpServletRequest clientRequest, Request upstreamRequest) {
+    addViaHeader(clientRequest, upstreamRequest);
+    ForwardedHeaders.ClientConnection connection = new ForwardedHeaders.ClientConnection(
+        clientRequest.getRemoteAddr(), clientRequest.isSecure(), clientRequest.getHeader("Host"),
+        clientRequest.getLocalName());
+    upstreamRequest.headers(h -> settings.forwardedHeaders.apply(connection, name -> joined(clientRequest, name), h));
+  }
+
+  private static String joined(HttpServletRequest request, String name) {
+    Enumeration<String> values = request.getHeaders(name);
+    if (values == null || !values.hasMoreElements()) {
+      return null;
+    }
+    String first = values.nextElement();
+    if (!values.hasMoreElements()) {
+      return first;
+    }
+    StringBuilder b = new StringBuilder(first);
+    while (values.hasMoreElements()) {
+      b.append(", ").append(values.nextElement());
+    }
+    return b.toString();
+  }
+
+  @Override
+  protected void sendProxyRequest(HttpServletRequest clientRequest, HttpServletResponse clientResponse, Request upstreamRequest) {
+    ProxyExchange exchange = exchange(clientRequest);
+    clientRequest.getAsyncContext().addListener(new AsyncListener() {
+      @Override
+      public void onComplete(AsyncEvent event) {
+        complete(exchange, clientResponse.getStatus());
+      }
+
+      @Override
+      public void onTimeout(AsyncEvent event) {}
+
+      @Override
+      public void onError(AsyncEvent event) {
+        complete(exchange, clientResponse.getStatus());
+      }
+
+      @Override
+      public void onStartAsync(AsyncEvent event) {}
+    });
+    super.sendProxyRequest(clientRequest, clientResponse, upstreamRequest);
+  }
+
+  @Override
+  protected ReadListener newReadListener(HttpServletRequest clientRequest, HttpServletResponse clientResponse,
+      Request upstreamRequest, AsyncRequestContent content) {
+    ProxyExchange exchange = exchange(clientRequest);
+    return new StreamReader(clientRequest, clientResponse, upstreamRequest, content) {
+      @Override
+      protected void onRequestContent(HttpServletRequest request, Request proxyRequest, AsyncRequestContent body,
+          byte[] buffer, int offset, int length, Callback callback) {
+        exchange.addBytesIn(length);
+        super.onRequestContent(request, proxyRequest, body, buffer, offset, length, callback);
+      }
+    };
+  }
+
+  // ---- upstream response -> client response --------------------------------------------------
+
+  @Override
+  protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse clientResponse,
+      Response upstreamResponse) {
+    HttpFields fields = upstreamResponse.getHeaders();
+    Set<String> connectionTokens = connectionTokens(fields);
+    ResponseHeaderRewriter rewriter = null;
+    String scheme = null;
+    String authority = null;
+    for (HttpField field : fields) {
+      String name = field.getName();
+      HttpHeader known = field.getHeader();
+      // gantry's own server writes Date; the backend's Server names its software: neither crosses.
+      if (known == HttpHeader.DATE || known == HttpHeader.SERVER) {
+        continue;
+      }
+      String lower = known != null ? known.lowerCaseName() : name.toLowerCase(Locale.ROOT);
+      if (HOP_HEADERS.contains(lower) || (connectionTokens != null && connectionTokens.contains(lower))) {
+        continue;
+      }
+      String value = field.getValue();
+      if (ResponseHeaderRewriter.rewrites(name)) {
+        if (rewriter == null) {
+          Upstream upstream = exchange(clientRequest).route().upstream();
+          rewriter = rewriters.computeIfAbsent(upstream, ResponseHeaderRewriter::new);
+          scheme = clientRequest.getScheme();
+          authority = publicAuthority(clientRequest);
+        }
+        value = rewriter.rewrite(name, value, scheme, authority);
+      }
+      if (value != null) {
+        clientResponse.addHeader(name, value);
+      }
+    }
+  }
+
+  private static Set<String> connectionTokens(HttpFields fields) {
+    Set<String> tokens = null;
+    for (HttpField field : fields) {
+      if (field.getHeader() == HttpHeader.CONNECTION) {
+        for (String token : field.getValues()) {
+          if (tokens == null) {
+            tokens = new HashSet<>();
+          }
+          tokens.add(token.trim().toLowerCase(Locale.ROOT));
+        }
+      }
+    }
+    return tokens;
+  }
+
+  /** {@code host[:port]} as the client addressed gantry. */
+  private static String publicAuthority(HttpServletRequest request) {
+    String host = request.getHeader("Host");
+    if (host != null && !host.isBlank()) {
+      return host.trim().toLowerCase(Locale.ROOT);
+    }
+    int port = request.getServerPort();
+    boolean defaultPort = port == (request.isSecure() ? 443 : 80);
+    return request.getServerName() + (defaultPort ? "" : ":" + port);
+  }
+
+  @Override
+  protected void onResponseContent(HttpServletRequest clientRequest, HttpServletResponse clientResponse,
+      Response upstreamResponse, byte[] buffer, int offset, int length, Callback callback) {
+    exchange(clientRequest).addBytesOut(length);
+    super.onResponseContent(clientRequest, clientResponse, upstreamResponse, buffer, offset, length, callback);
+  }
+
+  // ---- failures ------------------------------------------------------------------------------
+
+  @Override
+  protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse clientResponse,
+      Response upstreamResponse, Throwable failure) {
+    int status = proxyResponseStatus(failure);
+    if (expects100Continue(clientRequest) && upstreamResponse != null && upstreamResponse.getStatus() >= 200) {
+      status = upstreamResponse.getStatus(); // the upstream refused the body it had not asked for
+    }
+    ProxyExchange exchange = exchange(clientRequest);
+    settings.listener.onUpstreamFailure(exchange, status, failure);
+    if (_log.isDebugEnabled()) {
+      _log.debug("{} route {} failed: {}", exchange.requestId(), exchange.routeName(), failure.toString());
+    }
+    sendProxyResponseError(clientRequest, clientResponse, status);
+  }
+
+  @Override
+  protected int proxyResponseStatus(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof TimeoutException || t instanceof java.net.SocketTimeoutException) {
+        return 504;
+      }
+      if (t instanceof RejectedExecutionException) {
+        return 503; // the upstream's queue is full: back off and retry
+      }
+      if (t instanceof ConnectException || t instanceof NoRouteToHostException
+          || t instanceof UnknownHostException || t instanceof UnresolvedAddressException
+          || t instanceof SSLException) {
+        return 502;
+      }
+    }
+    return 502;
+  }
+
+  @Override
+  protected void sendProxyResponseError(HttpServletRequest clientRequest, HttpServletResponse clientResponse, int status) {
+    ProxyExchange exchange = exchange(clientRequest);
+    if (clientResponse.isCommitted()) {
+      // Mid-body: the only honest signal left is to abort the client connection.
+      super.sendProxyResponseError(clientRequest, clientResponse, status);
+      return;
+    }
+    try {
+      clientResponse.setHeader("Connection", "close");
+      ErrorResponses.write(clientResponse, status, exchange == null ? null : exchange.path(), message(status, exchange));
+    } catch (IOException | IllegalStateException e) {
+      _log.debug("writing an error response failed", e);
+    } finally {
+      if (clientRequest.isAsyncStarted()) {
+        clientRequest.getAsyncContext().complete();
+      }
+    }
+  }
+
+  private static String message(int status, ProxyExchange exchange) {
+    String route = exchange == null ? "-" : exchange.routeName();
+    return switch (status) {
+      case 503 -> "upstream of route '" + route + "' is busy, retry later";
+      case 504 -> "upstream of route '" + route + "' timed out";
+      case 408 -> "request body not received in time";
+      case 500 -> "request failed";
+      default -> "upstream of route '" + route + "' is unavailable";
+    };
+  }
+
+  // ---- per-request state ---------------------------------------------------------------------
+
+  private static ProxyExchange exchange(HttpServletRequest request) {
+    return (ProxyExchange) request.getAttribute(EXCHANGE);
+  }
+
+  private void complete(ProxyExchange exchange, int status) {
+    if (exchange != null && exchange.complete()) {
+      settings.listener.onCompleted(exchange, status);
+    }
+  }
+
+  /** The client's id when it is a sane token, otherwise a new random one. */
+  static String requestId(HttpServletRequest request) {
+    String sent = request.getHeader(REQUEST_ID);
+    if (sent != null && isSaneId(sent)) {
+      return sent;
+    }
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    String hi = Long.toHexString(random.nextLong());
+    String lo = Long.toHexString(random.nextLong());
+    return "0".repeat(16 - hi.length()) + hi + "0".repeat(16 - lo.length()) + lo;
+  }
+
+  private static boolean isSaneId(String id) {
+    if (id.isEmpty() || id.length() > 128) {
+      return false;
+    }
+    for (int i = 0; i < id.length(); i++) {
+      char c = id.charAt(i);
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || c == '-' || c == '_' || c == '.' || c == ':')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Servlet init parameters with gantry's defaults underneath. */
+  private static final class DefaultingConfig implements ServletConfig {
+    private final ServletConfig config;
+    private final Map<String, String> defaults;
+
+    DefaultingConfig(ServletConfig config, Map<String, String> defaults) {
+      this.config = config;
+      this.defaults = defaults;
+    }
+
+    @Override
+    public String getServletName() {
+      return config.getServletName();
+    }
+
+    @Override
+    public ServletContext getServletContext() {
+      return config.getServletContext();
+    }
+
+    @Override
+    public String getInitParameter(String name) {
+      String value = config.getInitParameter(name);
+      return value != null ? value : defaults.get(name);
+    }
+
+    @Override
+    public Enumeration<String> getInitParameterNames() {
+      Set<String> names = new HashSet<>(defaults.keySet());
+      names.addAll(Collections.list(config.getInitParameterNames()));
+      return Collections.enumeration(names);
+    }
+  }
+
+  /** Configures a {@link RoutingProxyServlet}. */
+  public static final class Builder {
+    private RouteTable routes;
+    private ProxyListener listener = ProxyListener.NONE;
+    private ForwardedHeaders forwardedHeaders = ForwardedHeaders.NONE_TRUSTED;
+    private int maxQueuedPerUpstream = 1024;
+
+    private Builder() {}
+
+    /** The route table (required). */
+    public Builder routes(RouteTable routes) {
+      this.routes = Objects.requireNonNull(routes, "routes");
+      return this;
+    }
+
+    /** Receives routing, completion and failure events; nothing by default. */
+    public Builder listener(ProxyListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /** Which inbound forwarding headers to trust; none by default. */
+    public Builder forwardedHeaders(ForwardedHeaders forwardedHeaders) {
+      this.forwardedHeaders = Objects.requireNonNull(forwardedHeaders, "forwardedHeaders");
+      return this;
+    }
+
+    /**
+     * Requests that may wait for a connection to one upstream once all its connections are busy;
+     * beyond that gantry answers 503 at once. Default 1024.
+     */
+    public Builder maxQueuedPerUpstream(int max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("maxQueuedPerUpstream: " + max + " (expected: >= 1)");
+      }
+      this.maxQueuedPerUpstream = max;
+      return this;
+    }
+
+    public RoutingProxyServlet build() {
+      if (routes == null) {
+        throw new IllegalStateException("routes (expected: a RouteTable)");
+      }
+      return new RoutingProxyServlet(this);
+    }
+  }
+}

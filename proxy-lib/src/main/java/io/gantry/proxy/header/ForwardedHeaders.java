@@ -1,0 +1,211 @@
+package io.gantry.proxy.header;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.eclipse.jetty.http.HttpFields;
+
+/**
+ * The forwarding headers gantry sends upstream: {@code X-Forwarded-For/Proto/Host/Port}, {@code
+ * X-Real-IP} and RFC 7239 {@code Forwarded}.
+ *
+ * <p>They are <em>replaced</em> from the real connection, so a value forged by a client never
+ * reaches a backend (Nexus builds its URLs and its audit log from them). Only a request from one
+ * of the trusted proxy addresses (gantry behind a load balancer) keeps the inbound values, and
+ * gantry appends its own hop to {@code X-Forwarded-For} and {@code Forwarded}.
+ *
+ * <p>Single values only: {@code X-Forwarded-Host} is the {@code Host} the client sent (with its
+ * port, exactly once) and {@code X-Forwarded-Port} the public port, so that a Jetty backend with
+ * {@code ForwardedRequestCustomizer} computes exactly {@code https://public-host[:port]/...}
+ * (comma-joined hosts and doubled ports are what broke Nexus behind other proxies).
+ *
+ * <pre>{@code
+ * ForwardedHeaders forwarded = ForwardedHeaders.trusting("10.0.0.0/8");   // or ForwardedHeaders.NONE_TRUSTED
+ * }</pre>
+ */
+public final class ForwardedHeaders {
+  /** Headers gantry owns on the upstream request; inbound copies are dropped unless trusted. */
+  public static final Set<String> OWNED = Set.of(
+      "forwarded", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port",
+      "x-forwarded-server", "x-forwarded-prefix", "x-forwarded-ssl", "x-real-ip", "x-proxied-https",
+      "front-end-https", "x-url-scheme", "proxy-ssl-id", "proxy-auth-cert");
+
+  /** Trusts nobody: every forwarding header is derived from the connection. */
+  public static final ForwardedHeaders NONE_TRUSTED = new ForwardedHeaders(List.of());
+
+  private final List<Cidr> trusted;
+
+  private ForwardedHeaders(List<Cidr> trusted) {
+    this.trusted = List.copyOf(trusted);
+  }
+
+  /**
+   * Trusts the forwarding headers of requests coming from these addresses or CIDR blocks
+   * ({@code 10.0.0.0/8}, {@code 192.168.1.7}, {@code fd00::/8}).
+   */
+  public static ForwardedHeaders trusting(List<String> cidrs) {
+    List<Cidr> list = new ArrayList<>();
+    for (String c : cidrs) {
+      list.add(Cidr.parse(c));
+    }
+    return new ForwardedHeaders(list);
+  }
+
+  public static ForwardedHeaders trusting(String... cidrs) {
+    return trusting(List.of(cidrs));
+  }
+
+  /** The client side of one request, as the connection saw it. */
+  public record ClientConnection(String remoteAddress, boolean secure, String hostHeader, String localHost) {}
+
+  /** Reads all values of an inbound header, comma-joined, or {@code null}. */
+  @FunctionalInterface
+  public interface InboundHeaders {
+    String get(String name);
+  }
+
+  /** Whether the headers of a request from {@code remoteAddress} are kept. */
+  public boolean isTrusted(String remoteAddress) {
+    if (trusted.isEmpty() || remoteAddress == null) {
+      return false;
+    }
+    byte[] address = Cidr.literal(remoteAddress);
+    if (address == null) {
+      return false;
+    }
+    for (Cidr c : trusted) {
+      if (c.contains(address)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Puts the forwarding headers for {@code client} into {@code upstream}, replacing any there. */
+  public void apply(ClientConnection client, InboundHeaders inbound, HttpFields.Mutable upstream) {
+    boolean trust = isTrusted(client.remoteAddress());
+    String remote = client.remoteAddress();
+    String proto = client.secure() ? "https" : "http";
+    String host = client.hostHeader() == null || client.hostHeader().isBlank()
+        ? client.localHost() : client.hostHeader().trim();
+    String port = publicPort(host, client.secure());
+
+    String inFor = trust ? inbound.get("X-Forwarded-For") : null;
+    String inProto = trust ? inbound.get("X-Forwarded-Proto") : null;
+    String inHost = trust ? inbound.get("X-Forwarded-Host") : null;
+    String inPort = trust ? inbound.get("X-Forwarded-Port") : null;
+    String inRealIp = trust ? inbound.get("X-Real-IP") : null;
+    String inForwarded = trust ? inbound.get("Forwarded") : null;
+
+    for (String name : OWNED) {
+      upstream.remove(name);
+    }
+    upstream.put("X-Forwarded-For", inFor == null ? remote : inFor + ", " + remote);
+    upstream.put("X-Forwarded-Proto", inProto == null ? proto : inProto);
+    if (host != null) {
+      upstream.put("X-Forwarded-Host", inHost == null ? host : inHost);
+    }
+    upstream.put("X-Forwarded-Port", inPort == null ? port : inPort);
+    upstream.put("X-Real-IP", inRealIp == null ? firstOf(inFor, remote) : inRealIp);
+    StringBuilder element = new StringBuilder("for=").append(node(remote));
+    if (host != null) {
+      element.append(";host=\"").append(host).append('"');
+    }
+    element.append(";proto=").append(proto);
+    upstream.put("Forwarded", inForwarded == null ? element.toString() : inForwarded + ", " + element);
+  }
+
+  /** The port of a Host header value, or the scheme's default. */
+  static String publicPort(String host, boolean secure) {
+    if (host != null) {
+      int close = host.lastIndexOf(']');
+      int colon = host.lastIndexOf(':');
+      if (colon > close && colon < host.length() - 1) {
+        return host.substring(colon + 1);
+      }
+    }
+    return secure ? "443" : "80";
+  }
+
+  private static String firstOf(String list, String fallback) {
+    if (list == null) {
+      return fallback;
+    }
+    int comma = list.indexOf(',');
+    return (comma < 0 ? list : list.substring(0, comma)).trim();
+  }
+
+  /** An RFC 7239 node: IPv6 literals are bracketed and quoted. */
+  private static String node(String address) {
+    return address.indexOf(':') >= 0 ? "\"[" + address + "]\"" : address;
+  }
+
+  /** An address block; IPv4 and IPv6. */
+  record Cidr(byte[] network, int bits, String text) {
+    static Cidr parse(String text) {
+      String t = text.trim();
+      int slash = t.indexOf('/');
+      byte[] address = literal(slash < 0 ? t : t.substring(0, slash));
+      if (address == null) {
+        throw new IllegalArgumentException("trusted proxy: '" + text + "' (expected: an IP address or CIDR such as 10.0.0.0/8)");
+      }
+      int bits = address.length * 8;
+      if (slash >= 0) {
+        try {
+          bits = Integer.parseInt(t.substring(slash + 1));
+        } catch (NumberFormatException e) {
+          bits = -1;
+        }
+        if (bits < 0 || bits > address.length * 8) {
+          throw new IllegalArgumentException("trusted proxy: '" + text + "' (expected: prefix length 0-" + address.length * 8 + ")");
+        }
+      }
+      return new Cidr(address, bits, t.toLowerCase(Locale.ROOT));
+    }
+
+    boolean contains(byte[] address) {
+      if (address.length != network.length) {
+        return false;
+      }
+      int full = bits / 8;
+      for (int i = 0; i < full; i++) {
+        if (address[i] != network[i]) {
+          return false;
+        }
+      }
+      int rest = bits % 8;
+      if (rest == 0) {
+        return true;
+      }
+      int mask = (0xff << (8 - rest)) & 0xff;
+      return (address[full] & mask) == (network[full] & mask);
+    }
+
+    /** Parses an IP literal without DNS; {@code null} if it is not one. */
+    static byte[] literal(String text) {
+      String t = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
+      if (t.isEmpty() || !(t.indexOf(':') >= 0 || Character.isDigit(t.charAt(0)))) {
+        return null;
+      }
+      for (int i = 0; i < t.length(); i++) {
+        char c = t.charAt(i);
+        if (!(Character.digit(c, 16) >= 0 || c == '.' || c == ':' || c == '%')) {
+          return null;
+        }
+      }
+      try {
+        return InetAddress.getByName(t).getAddress(); // a literal: no lookup happens
+      } catch (UnknownHostException e) {
+        return null;
+      }
+    }
+
+    @Override
+    public String toString() {
+      return text;
+    }
+  }
+}

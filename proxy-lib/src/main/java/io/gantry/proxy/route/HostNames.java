@@ -1,0 +1,54 @@
+package io.gantry.proxy.route;
+
+import java.util.Locale;
+
+/** Host name normalisation shared by strategies, the route table and request views. */
+public final class HostNames {
+  private HostNames() {}
+
+  /**
+   * The host of an authority ({@code Host} header value): lower case, port and one trailing dot
+   * removed, IPv6 brackets kept. {@code null} gives the empty string.
+   */
+  public static String fromAuthority(String authority) {
+    if (authority == null) {
+      return "";
+    }
+    String host = authority.trim();
+    if (host.startsWith("[")) {
+      int close = host.indexOf(']');
+      host = close < 0 ? host : host.substring(0, close + 1);
+    } else {
+      int colon = host.indexOf(':');
+      if (colon >= 0) {
+        host = host.substring(0, colon);
+      }
+    }
+    return normalize(host);
+  }
+
+  /** Lower case, without one trailing dot; the form every host comparison in gantry uses. */
+  public static String normalize(String host) {
+    String h = host;
+    if (h.endsWith(".")) {
+      h = h.substring(0, h.length() - 1);
+    }
+    // Fast path: most hosts are already lower case ASCII.
+    for (int i = 0; i < h.length(); i++) {
+      char c = h.charAt(i);
+      if (c >= 'A' && c <= 'Z') {
+        return h.toLowerCase(Locale.ROOT);
+      }
+    }
+    return h;
+  }
+
+  /**
+   * The wildcard suffix under which {@code host} would be matched by a {@code *.} pattern: {@code
+   * a.example.com} gives {@code .example.com}; a single-label host gives {@code null}.
+   */
+  static String wildcardSuffix(String host) {
+    int dot = host.indexOf('.');
+    return dot <= 0 || dot == host.length() - 1 ? null : host.substring(dot);
+  }
+}

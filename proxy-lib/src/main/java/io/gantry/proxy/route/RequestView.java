@@ -1,0 +1,98 @@
+package io.gantry.proxy.route;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * What a {@link RouteStrategy} may look at: the request as gantry sees it after normalisation.
+ *
+ * <p>{@link #host()} is lower case without port or trailing dot, taken from the TLS SNI name when
+ * the client sent one and from the {@code Host} header otherwise; {@link #path()} is the
+ * normalised, still percent-encoded path (dot segments resolved, see
+ * {@code io.gantry.proxy.target.PathNormalizer}).
+ */
+public interface RequestView {
+
+  /** The request method as sent, e.g. {@code GET}. */
+  String method();
+
+  /** The public host name: lower case, no port, no trailing dot; empty when unknown. */
+  String host();
+
+  /** The normalised path, always starting with {@code /}. */
+  String path();
+
+  /** The local port of the connector that accepted the request. */
+  int localPort();
+
+  /** The name of the listener (connector) that accepted the request, or {@code null}. */
+  String listenerName();
+
+  /** The first value of a request header (case-insensitive name), or {@code null}. */
+  String header(String name);
+
+  /** Whether the request arrived over TLS. */
+  boolean secure();
+
+  /** A builder for a detached view: for tests, tools such as {@code gantry explain}, and benchmarks. */
+  static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builds an immutable {@link RequestView}. */
+  final class Builder {
+    private String method = "GET";
+    private String host = "";
+    private String path = "/";
+    private int localPort;
+    private String listenerName;
+    private boolean secure;
+    private final Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+
+    private Builder() {}
+
+    public Builder method(String method) {
+      this.method = Objects.requireNonNull(method, "method");
+      return this;
+    }
+
+    /** Sets the host; it is normalised like a {@code Host} header (port and trailing dot dropped). */
+    public Builder host(String host) {
+      this.host = HostNames.fromAuthority(host);
+      return this;
+    }
+
+    public Builder path(String path) {
+      this.path = Objects.requireNonNull(path, "path");
+      return this;
+    }
+
+    public Builder localPort(int localPort) {
+      this.localPort = localPort;
+      return this;
+    }
+
+    public Builder listenerName(String listenerName) {
+      this.listenerName = listenerName;
+      return this;
+    }
+
+    public Builder secure(boolean secure) {
+      this.secure = secure;
+      return this;
+    }
+
+    public Builder header(String name, String value) {
+      headers.putIfAbsent(name.toLowerCase(Locale.ROOT), value);
+      return this;
+    }
+
+    public RequestView build() {
+      Map<String, String> copy = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+      copy.putAll(headers);
+      return new DetachedRequestView(method, host, path, localPort, listenerName, secure, copy);
+    }
+  }
+}

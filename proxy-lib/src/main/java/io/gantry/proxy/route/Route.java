@@ -1,0 +1,112 @@
+package io.gantry.proxy.route;
+
+import io.gantry.proxy.target.Upstream;
+import java.util.Objects;
+
+/**
+ * One line of the route table: a name, the strategy that selects requests, and the upstream they
+ * go to.
+ *
+ * <pre>{@code
+ * Route pull = Route.builder("registry-pull")
+ *     .when(host("registry.example.com").and(method("GET", "HEAD")))
+ *     .to(Upstream.of("http://nexus:8081/repository/docker-group/"))
+ *     .build();
+ * }</pre>
+ */
+public final class Route {
+  private final String name;
+  private final RouteStrategy strategy;
+  private final Upstream upstream;
+  private final boolean allowEncodedSlashes;
+
+  private Route(Builder b) {
+    if (b.name == null || b.name.isBlank()) {
+      throw new IllegalArgumentException("route name: '" + b.name + "' (expected: a non-blank name)");
+    }
+    this.name = b.name.trim();
+    this.strategy = Objects.requireNonNull(b.strategy, "route " + name + ": strategy");
+    this.upstream = Objects.requireNonNull(b.upstream, "route " + name + ": upstream");
+    this.allowEncodedSlashes = b.allowEncodedSlashes;
+  }
+
+  /** A route matching {@code strategy}, sent to {@code upstream}. */
+  public static Route of(String name, RouteStrategy strategy, Upstream upstream) {
+    return builder(name).when(strategy).to(upstream).build();
+  }
+
+  public static Builder builder(String name) {
+    return new Builder(name);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public RouteStrategy strategy() {
+    return strategy;
+  }
+
+  public Upstream upstream() {
+    return upstream;
+  }
+
+  /** Whether {@code %2F} in a path is forwarded (encoded) rather than refused with 400. */
+  public boolean allowEncodedSlashes() {
+    return allowEncodedSlashes;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Route r && r.name.equals(name) && r.strategy.equals(strategy)
+        && r.upstream.equals(upstream) && r.allowEncodedSlashes == allowEncodedSlashes;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(name, strategy, upstream);
+  }
+
+  /** {@code name: rule -> upstream}, the way the route table prints it. */
+  @Override
+  public String toString() {
+    return name + ": " + strategy + " -> " + upstream + (allowEncodedSlashes ? " (encoded slashes allowed)" : "");
+  }
+
+  /** Builds a {@link Route}. */
+  public static final class Builder {
+    private final String name;
+    private RouteStrategy strategy = RouteStrategies.any();
+    private Upstream upstream;
+    private boolean allowEncodedSlashes;
+
+    private Builder(String name) {
+      this.name = name;
+    }
+
+    /** The strategy selecting this route's requests; {@code any()} when not set. */
+    public Builder when(RouteStrategy strategy) {
+      this.strategy = strategy;
+      return this;
+    }
+
+    public Builder to(Upstream upstream) {
+      this.upstream = upstream;
+      return this;
+    }
+
+    public Builder to(String upstreamUrl) {
+      return to(Upstream.of(upstreamUrl));
+    }
+
+    /** Forward {@code %2F} in paths instead of refusing it (some Nexus formats need it). */
+    public Builder allowEncodedSlashes(boolean allow) {
+      this.allowEncodedSlashes = allow;
+      return this;
+    }
+
+    public Route build() {
+      return new Route(this);
+    }
+  }
+}

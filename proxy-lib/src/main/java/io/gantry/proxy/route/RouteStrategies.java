@@ -1,0 +1,255 @@
+package io.gantry.proxy.route;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * The built-in {@link RouteStrategy route strategies}, one static factory per kind. Every factory
+ * validates and normalises its arguments once, so matching does no parsing; invalid input throws
+ * {@link IllegalArgumentException} with a message of the form {@code "host: a..b (expected: ...)"}.
+ *
+ * <pre>{@code
+ * import static io.gantry.proxy.route.RouteStrategies.*;
+ *
+ * RouteStrategy pushPort = port(8086);
+ * RouteStrategy pull = host("registry.example.com").and(method("GET", "HEAD"));
+ * RouteStrategy registryApi = host("nexus.example.com").and(pathPrefix("/v2/", "/v1/").or(userAgent("docker")));
+ * System.out.println(pull);   // host(registry.example.com) && method(GET,HEAD)
+ * }</pre>
+ */
+public final class RouteStrategies {
+  private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+  private static final Pattern LABEL = Pattern.compile("[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?");
+
+  private RouteStrategies() {}
+
+  /** Matches every request. */
+  public static RouteStrategy any() {
+    return Strategies.Any.INSTANCE;
+  }
+
+  /** Matches requests accepted on one of the given local ports. */
+  public static RouteStrategy port(int... ports) {
+    if (ports.length == 0) {
+      throw new IllegalArgumentException("port: none given (expected: at least one port)");
+    }
+    Set<Integer> set = new LinkedHashSet<>();
+    for (int p : ports) {
+      if (p < 1 || p > 65535) {
+        throw new IllegalArgumentException("port: " + p + " (expected: 1-65535)");
+      }
+      if (!set.add(p)) {
+        throw new IllegalArgumentException("port: " + p + " given twice");
+      }
+    }
+    return new Strategies.Port(Set.copyOf(set), List.copyOf(set));
+  }
+
+  /** Matches requests accepted by one of the named listeners (connectors). */
+  public static RouteStrategy listener(String... names) {
+    List<String> list = distinct("listener", names, name -> {
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("listener: '' (expected: a listener name)");
+      }
+      return name.trim();
+    });
+    return new Strategies.Listener(Set.copyOf(list), list);
+  }
+
+  /**
+   * Matches requests for one of the given host names: exact names (case-insensitive, a trailing dot
+   * ignored) or {@code *.example.com} wildcards, which match exactly one label as RFC 6125 says
+   * ({@code a.example.com}, not {@code example.com} nor {@code a.b.example.com}).
+   */
+  public static RouteStrategy host(String... hosts) {
+    List<String> list = distinct("host", hosts, RouteStrategies::normalizeHostPattern);
+    Set<String> exact = new LinkedHashSet<>();
+    Set<String> suffixes = new LinkedHashSet<>();
+    for (String h : list) {
+      if (h.startsWith("*.")) {
+        suffixes.add(h.substring(1));
+      } else {
+        exact.add(h);
+      }
+    }
+    return new Strategies.Host(Set.copyOf(exact), Set.copyOf(suffixes), list);
+  }
+
+  /**
+   * Matches requests whose method is one of the given ones (upper-cased; {@code HEAD} is its own
+   * method and is not implied by {@code GET}).
+   */
+  public static RouteStrategy method(String... methods) {
+    List<String> list = distinct("method", methods, m -> {
+      String upper = m.trim().toUpperCase(Locale.ROOT);
+      if (!TOKEN.matcher(upper).matches()) {
+        throw new IllegalArgumentException("method: '" + m + "' (expected: an HTTP method token such as GET)");
+      }
+      return upper;
+    });
+    return new Strategies.Method(Set.copyOf(list), list);
+  }
+
+  /**
+   * Matches requests whose normalised path lies under one of the prefixes, segment by segment:
+   * {@code /v2/} matches {@code /v2}, {@code /v2/} and {@code /v2/x}, never {@code /v2x}.
+   */
+  public static RouteStrategy pathPrefix(String... prefixes) {
+    List<String> list = distinct("path", prefixes, p -> {
+      String t = p.trim();
+      if (!t.startsWith("/")) {
+        throw new IllegalArgumentException("path: '" + p + "' (expected: starts with '/')");
+      }
+      if (t.contains("?") || t.contains("#") || t.contains("/./") || t.contains("/../")
+          || t.endsWith("/..") || t.endsWith("/.") || t.contains("//")) {
+        throw new IllegalArgumentException("path: '" + p + "' (expected: a normalised path prefix such as /v2/)");
+      }
+      return t.endsWith("/") ? t : t + "/";
+    });
+    return new Strategies.PathPrefix(list);
+  }
+
+  /** Matches requests carrying header {@code name} whose value contains {@code text}, ignoring case. */
+  public static RouteStrategy header(String name, String text) {
+    String header = headerName(name);
+    if (text == null || text.isEmpty()) {
+      throw new IllegalArgumentException("header " + header + ": contains '' (expected: some text)");
+    }
+    return new Strategies.HeaderContains(header, text.toLowerCase(Locale.ROOT), text, false);
+  }
+
+  /** Matches requests carrying header {@code name} with a value in which {@code regex} is found. */
+  public static RouteStrategy headerMatching(String name, String regex) {
+    String header = headerName(name);
+    return new Strategies.HeaderRegex(header, compile("header " + header, regex), false);
+  }
+
+  /** Shorthand for {@code header("User-Agent", text)}: case-insensitive substring. */
+  public static RouteStrategy userAgent(String text) {
+    if (text == null || text.isEmpty()) {
+      throw new IllegalArgumentException("user-agent: '' (expected: some text)");
+    }
+    return new Strategies.HeaderContains("User-Agent", text.toLowerCase(Locale.ROOT), text, true);
+  }
+
+  /** Shorthand for {@code headerMatching("User-Agent", regex)}. */
+  public static RouteStrategy userAgentMatching(String regex) {
+    return new Strategies.HeaderRegex("User-Agent", compile("user-agent", regex), true);
+  }
+
+  /** Matches when every one of the strategies matches; evaluated left to right. */
+  public static RouteStrategy and(RouteStrategy... strategies) {
+    List<RouteStrategy> parts = flatten(strategies, Strategies.And.class);
+    return parts.size() == 1 ? parts.get(0) : new Strategies.And(parts);
+  }
+
+  /** Matches when one of the strategies matches; evaluated left to right. */
+  public static RouteStrategy or(RouteStrategy... strategies) {
+    List<RouteStrategy> parts = flatten(strategies, Strategies.Or.class);
+    return parts.size() == 1 ? parts.get(0) : new Strategies.Or(parts);
+  }
+
+  /** Matches when {@code strategy} does not. */
+  public static RouteStrategy not(RouteStrategy strategy) {
+    if (strategy == null) {
+      throw new IllegalArgumentException("not: null (expected: a strategy)");
+    }
+    return strategy instanceof Strategies.Not n ? n.strategy() : new Strategies.Not(strategy);
+  }
+
+  private static List<RouteStrategy> flatten(RouteStrategy[] strategies, Class<?> kind) {
+    if (strategies.length == 0) {
+      throw new IllegalArgumentException("no strategies given (expected: at least one)");
+    }
+    List<RouteStrategy> parts = new ArrayList<>();
+    for (RouteStrategy s : strategies) {
+      if (s == null) {
+        throw new IllegalArgumentException("null strategy (expected: a strategy)");
+      }
+      if (kind.isInstance(s)) {
+        parts.addAll(((Strategies.Composite) s).parts());
+      } else if (s != Strategies.Any.INSTANCE || kind != Strategies.And.class) {
+        parts.add(s);
+      }
+    }
+    if (parts.isEmpty()) {
+      parts.add(Strategies.Any.INSTANCE); // and(any, any) is any
+    }
+    if (kind == Strategies.Or.class && parts.contains(Strategies.Any.INSTANCE)) {
+      return List.of(Strategies.Any.INSTANCE);
+    }
+    return List.copyOf(parts);
+  }
+
+  private static String normalizeHostPattern(String raw) {
+    String h = HostNames.normalize(raw.trim());
+    String rest = h.startsWith("*.") ? h.substring(2) : h;
+    if (rest.isEmpty() || rest.contains("*")) {
+      throw new IllegalArgumentException("host: '" + raw
+          + "' (expected: a host name, or '*.' followed by a domain, such as *.example.com)");
+    }
+    if (rest.startsWith("[") && rest.endsWith("]")) {
+      return h; // IPv6 literal
+    }
+    for (String label : rest.split("\\.", -1)) {
+      if (label.length() > 63 || !LABEL.matcher(label).matches()) {
+        throw new IllegalArgumentException("host: '" + raw
+            + "' (expected: a host name of letters, digits and hyphens such as registry.example.com)");
+      }
+    }
+    if (h.startsWith("*.") && !rest.contains(".")) {
+      throw new IllegalArgumentException("host: '" + raw
+          + "' (expected: a wildcard over a domain with at least two labels, such as *.example.com)");
+    }
+    return h;
+  }
+
+  private static String headerName(String name) {
+    if (name == null || !TOKEN.matcher(name.trim()).matches()) {
+      throw new IllegalArgumentException("header: '" + name + "' (expected: a header name such as X-Team)");
+    }
+    return name.trim();
+  }
+
+  private static Pattern compile(String what, String regex) {
+    if (regex == null || regex.isEmpty()) {
+      throw new IllegalArgumentException(what + ": regex '' (expected: a regular expression)");
+    }
+    try {
+      return Pattern.compile(regex);
+    } catch (PatternSyntaxException e) {
+      throw new IllegalArgumentException(what + ": regex '" + regex + "' (expected: a valid regular expression: "
+          + e.getDescription() + ")");
+    }
+  }
+
+  private interface Normalizer {
+    String apply(String value);
+  }
+
+  private static List<String> distinct(String what, String[] values, Normalizer normalizer) {
+    if (values == null || values.length == 0) {
+      throw new IllegalArgumentException(what + ": none given (expected: at least one)");
+    }
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < values.length; i++) {
+      if (values[i] == null) {
+        throw new IllegalArgumentException(what + ": null at index " + i);
+      }
+      String v = normalizer.apply(values[i]);
+      int earlier = out.indexOf(v);
+      if (earlier >= 0) {
+        throw new IllegalArgumentException(what + ": '" + values[i] + "' at index " + i
+            + " repeats index " + earlier + " " + Arrays.toString(values));
+      }
+      out.add(v);
+    }
+    return List.copyOf(out);
+  }
+}
