@@ -59,13 +59,18 @@ public final class Backend implements AutoCloseable {
   }
 
   public Backend(Responder responder) throws Exception {
+    this(responder, 0);
+  }
+
+  /** A backend on a fixed port (to bring a "dead" upstream back to life). */
+  public Backend(Responder responder, int port) throws Exception {
     this.responder = responder;
     server = new Server();
     HttpConfiguration config = new HttpConfiguration();
     config.setUriCompliance(org.eclipse.jetty.http.UriCompliance.UNSAFE);
     connector = new ServerConnector(server, new HttpConnectionFactory(config));
     connector.setHost("127.0.0.1");
-    connector.setPort(0);
+    connector.setPort(port);
     server.addConnector(connector);
     server.setHandler(new Handler.Abstract.NonBlocking() {
       @Override
