@@ -353,6 +353,11 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
   protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse clientResponse,
       Response upstreamResponse) {
     HttpFields fields = upstreamResponse.getHeaders();
+    if (!fields.contains(HttpHeader.CONTENT_LENGTH)) {
+      // A body of unknown length may be a stream of small events: pass each chunk on as it
+      // comes instead of aggregating it in the servlet's output buffer.
+      clientResponse.setBufferSize(0);
+    }
     Set<String> connectionTokens = connectionTokens(fields);
     ResponseHeaderRewriter rewriter = null;
     String scheme = null;
