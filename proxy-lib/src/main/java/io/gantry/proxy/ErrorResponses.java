@@ -19,19 +19,27 @@ public final class ErrorResponses {
    * @param message a short, client-safe message without backend details
    */
   public static void write(HttpServletResponse response, int status, String path, String message) throws IOException {
+    Body body = body(status, path, message);
     response.resetBuffer();
     response.setStatus(status);
-    byte[] body;
-    if (isRegistryPath(path)) {
-      response.setContentType("application/json");
+    response.setContentType(body.contentType());
+    if (body.registry()) {
       response.setHeader("Docker-Distribution-Api-Version", "registry/2.0");
-      body = registryJson(status, message).getBytes(StandardCharsets.UTF_8);
-    } else {
-      response.setContentType("text/plain;charset=utf-8");
-      body = (status + " " + reason(status) + ": " + message + "\n").getBytes(StandardCharsets.UTF_8);
     }
-    response.setContentLength(body.length);
-    response.getOutputStream().write(body);
+    response.setContentLength(body.bytes().length);
+    response.getOutputStream().write(body.bytes());
+  }
+
+  /** An error body: its media type, bytes, and whether it is registry JSON (which wants {@code Docker-Distribution-Api-Version}). */
+  public record Body(String contentType, byte[] bytes, boolean registry) {}
+
+  /** The body for {@code status} on {@code path}, for servers that write it themselves. */
+  public static Body body(int status, String path, String message) {
+    if (isRegistryPath(path)) {
+      return new Body("application/json", registryJson(status, message).getBytes(StandardCharsets.UTF_8), true);
+    }
+    return new Body("text/plain;charset=utf-8",
+        (status + " " + reason(status) + ": " + message + "\n").getBytes(StandardCharsets.UTF_8), false);
   }
 
   static boolean isRegistryPath(String path) {
