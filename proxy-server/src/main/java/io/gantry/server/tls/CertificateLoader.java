@@ -220,7 +220,9 @@ public final class CertificateLoader {
         return converter.getPrivateKey(info);
       }
       if (pem instanceof PEMKeyPair pair) { // PKCS#1 "RSA PRIVATE KEY", SEC1 "EC PRIVATE KEY"
-        return converter.getKeyPair(pair).getPrivate();
+        // Only the private part: SEC1 makes the public key optional, and getKeyPair fails on
+        // keys written without it.
+        return converter.getPrivateKey(pair.getPrivateKeyInfo());
       }
       if (pem instanceof PKCS8EncryptedPrivateKeyInfo encrypted) {
         requirePassword(file, password);
@@ -230,10 +232,9 @@ public final class CertificateLoader {
       }
       if (pem instanceof PEMEncryptedKeyPair encrypted) {
         requirePassword(file, password);
-        return converter
-            .getKeyPair(encrypted.decryptKeyPair(
-                new JcePEMDecryptorProviderBuilder().setProvider(BC).build(password)))
-            .getPrivate();
+        PEMKeyPair pair = encrypted.decryptKeyPair(
+            new JcePEMDecryptorProviderBuilder().setProvider(BC).build(password));
+        return converter.getPrivateKey(pair.getPrivateKeyInfo());
       }
       return null;
     } catch (PKCSException | PEMException e) {
