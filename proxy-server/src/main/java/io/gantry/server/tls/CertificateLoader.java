@@ -1,0 +1,308 @@
+package io.gantry.server.tls;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.Key;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.UnrecoverableKeyException;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.openssl.PEMEncryptedKeyPair;
+import org.bouncycastle.openssl.PEMException;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8DecryptorProviderBuilder;
+import org.bouncycastle.openssl.jcajce.JcePEMDecryptorProviderBuilder;
+import org.bouncycastle.operator.InputDecryptorProvider;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.pkcs.PKCSException;
+import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
+
+/**
+ * Loads a {@link ServerCertificate} from PEM files or a PKCS#12 key store, and checks it is
+ * usable: a certificate is there, a key is there, and the key belongs to the certificate.
+ *
+ * <p>PEM keys may be PKCS#8 ({@code PRIVATE KEY}, {@code ENCRYPTED PRIVATE KEY}), PKCS#1 ({@code
+ * RSA PRIVATE KEY}) or SEC1 ({@code EC PRIVATE KEY}), also OpenSSL-encrypted ({@code Proc-Type:
+ * 4,ENCRYPTED}); the certificate and the key may be in the same file. The keys come out as JDK
+ * key objects, so the JDK's TLS stack uses them as it would keys from a JKS file.
+ *
+ * <pre>{@code
+ * ServerCertificate a = CertificateLoader.loadPem(Path.of("a.crt"), Path.of("a.key"), null);
+ * ServerCertificate b = CertificateLoader.loadPem(Path.of("b-with-key.pem"), null, null);
+ * ServerCertificate c = CertificateLoader.loadPkcs12(Path.of("c.p12"), "changeit".toCharArray());
+ * }</pre>
+ */
+public final class CertificateLoader {
+  /** Only for decrypting encrypted PEM keys; never registered as a global JCA provider. */
+  private static final BouncyCastleProvider BC = new BouncyCastleProvider();
+
+  private CertificateLoader() {}
+
+  /**
+   * Loads a certificate chain and its key from PEM.
+   *
+   * @param certFile the chain, leaf first (may also hold the key)
+   * @param keyFile the private key, or null when it is in {@code certFile}
+   * @param keyPassword the password of an encrypted key, or null
+   * @throws CertificateLoadException naming the file and the problem
+   */
+  public static ServerCertificate loadPem(Path certFile, Path keyFile, char[] keyPassword) {
+    Path keyPath = keyFile == null ? certFile : keyFile;
+    List<Object> certObjects = readPem(certFile);
+    List<Object> keyObjects = keyPath.equals(certFile) ? certObjects : readPem(keyPath);
+
+    List<X509Certificate> chain = new ArrayList<>();
+    JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
+    for (Object o : certObjects) {
+      if (o instanceof X509CertificateHolder holder) {
+        try {
+          chain.add(converter.getCertificate(holder));
+        } catch (CertificateException e) {
+          throw new CertificateLoadException(certFile, "unreadable certificate: " + e.getMessage(), e);
+        }
+      }
+    }
+    if (chain.isEmpty()) {
+      throw new CertificateLoadException(
+          certFile, "no certificate found (expected: a PEM block '-----BEGIN CERTIFICATE-----')");
+    }
+
+    PrivateKey key = null;
+    for (Object o : keyObjects) {
+      PrivateKey candidate = toPrivateKey(keyPath, o, keyPassword);
+      if (candidate != null) {
+        if (key != null) {
+          throw new CertificateLoadException(
+              keyPath, "more than one private key (expected: exactly one)");
+        }
+        key = candidate;
+      }
+    }
+    if (key == null) {
+      throw new CertificateLoadException(
+          keyPath,
+          "no private key found (expected: a PEM block 'PRIVATE KEY', 'RSA PRIVATE KEY' or"
+              + " 'EC PRIVATE KEY')");
+    }
+    X509Certificate[] certs = chain.toArray(X509Certificate[]::new);
+    checkKeyMatches(keyPath, key, certFile, certs[0]);
+    String source = keyPath.equals(certFile) ? certFile.toString() : certFile + " + " + keyPath;
+    return ServerCertificate.of(aliasFor(certFile, certs[0]), key, certs, source);
+  }
+
+  /** Loads the single key entry of a PKCS#12 file; see {@link #loadPkcs12(Path, char[], String)}. */
+  public static ServerCertificate loadPkcs12(Path file, char[] password) {
+    return loadPkcs12(file, password, null);
+  }
+
+  /**
+   * Loads a key entry and its chain from a PKCS#12 file.
+   *
+   * @param password the store password; null or empty for a store without one
+   * @param alias the key entry to use, or null when the store holds exactly one
+   * @throws CertificateLoadException naming the file and the problem
+   */
+  public static ServerCertificate loadPkcs12(Path file, char[] password, String alias) {
+    char[] pw = password == null ? new char[0] : password;
+    KeyStore ks;
+    try (InputStream in = Files.newInputStream(file)) {
+      ks = KeyStore.getInstance("PKCS12");
+      ks.load(in, pw);
+    } catch (IOException e) {
+      if (e.getCause() instanceof UnrecoverableKeyException) {
+        throw new CertificateLoadException(file, "wrong PKCS#12 password", e);
+      }
+      throw new CertificateLoadException(file, unreadable(file, e), e);
+    } catch (GeneralSecurityException e) {
+      throw new CertificateLoadException(file, "unreadable PKCS#12 store: " + e.getMessage(), e);
+    }
+    try {
+      List<String> keyAliases = new ArrayList<>();
+      for (String a : Collections.list(ks.aliases())) {
+        if (ks.isKeyEntry(a)) {
+          keyAliases.add(a);
+        }
+      }
+      String chosen;
+      if (alias != null) {
+        chosen = alias.toLowerCase(Locale.ROOT);
+        if (!keyAliases.contains(chosen)) {
+          throw new CertificateLoadException(
+              file, "no key entry '" + alias + "' (expected one of: " + keyAliases + ")");
+        }
+      } else if (keyAliases.size() == 1) {
+        chosen = keyAliases.get(0);
+      } else if (keyAliases.isEmpty()) {
+        throw new CertificateLoadException(file, "no private key entry in the PKCS#12 store");
+      } else {
+        throw new CertificateLoadException(
+            file, "several key entries " + keyAliases + " (expected: one, or name the alias)");
+      }
+      Key key;
+      try {
+        key = ks.getKey(chosen, pw);
+      } catch (UnrecoverableKeyException e) {
+        throw new CertificateLoadException(
+            file, "cannot decrypt the private key '" + chosen + "' with the given password", e);
+      }
+      if (!(key instanceof PrivateKey privateKey)) {
+        throw new CertificateLoadException(file, "entry '" + chosen + "' holds no private key");
+      }
+      Certificate[] raw = ks.getCertificateChain(chosen);
+      if (raw == null || raw.length == 0) {
+        throw new CertificateLoadException(file, "no certificate for key entry '" + chosen + "'");
+      }
+      X509Certificate[] chain = new X509Certificate[raw.length];
+      for (int i = 0; i < raw.length; i++) {
+        if (!(raw[i] instanceof X509Certificate x509)) {
+          throw new CertificateLoadException(file, "entry '" + chosen + "' is not an X.509 chain");
+        }
+        chain[i] = x509;
+      }
+      checkKeyMatches(file, privateKey, file, chain[0]);
+      return ServerCertificate.of(aliasFor(file, chain[0]), privateKey, chain, file.toString());
+    } catch (GeneralSecurityException e) {
+      throw new CertificateLoadException(file, "unreadable PKCS#12 entry: " + e.getMessage(), e);
+    }
+  }
+
+  private static List<Object> readPem(Path file) {
+    List<Object> objects = new ArrayList<>();
+    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
+        PEMParser parser = new PEMParser(reader)) {
+      Object o;
+      while ((o = parser.readObject()) != null) {
+        objects.add(o);
+      }
+    } catch (IOException e) {
+      throw new CertificateLoadException(file, unreadable(file, e), e);
+    }
+    return objects;
+  }
+
+  private static String unreadable(Path file, IOException e) {
+    if (!Files.exists(file)) {
+      return "file not found";
+    }
+    if (!Files.isReadable(file)) {
+      return "file not readable (check its permissions)";
+    }
+    if (Files.isDirectory(file)) {
+      return "is a directory (expected: a file)";
+    }
+    return "unreadable: " + e;
+  }
+
+  private static PrivateKey toPrivateKey(Path file, Object pem, char[] password) {
+    JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+    try {
+      if (pem instanceof PrivateKeyInfo info) { // PKCS#8 "PRIVATE KEY"
+        return converter.getPrivateKey(info);
+      }
+      if (pem instanceof PEMKeyPair pair) { // PKCS#1 "RSA PRIVATE KEY", SEC1 "EC PRIVATE KEY"
+        // Only the private part: SEC1 makes the public key optional, and getKeyPair fails on
+        // keys written without it.
+        return converter.getPrivateKey(pair.getPrivateKeyInfo());
+      }
+      if (pem instanceof PKCS8EncryptedPrivateKeyInfo encrypted) {
+        requirePassword(file, password);
+        InputDecryptorProvider decryptor =
+            new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(BC).build(password);
+        return converter.getPrivateKey(encrypted.decryptPrivateKeyInfo(decryptor));
+      }
+      if (pem instanceof PEMEncryptedKeyPair encrypted) {
+        requirePassword(file, password);
+        PEMKeyPair pair = encrypted.decryptKeyPair(
+            new JcePEMDecryptorProviderBuilder().setProvider(BC).build(password));
+        return converter.getPrivateKey(pair.getPrivateKeyInfo());
+      }
+      return null;
+    } catch (PKCSException | PEMException e) {
+      throw new CertificateLoadException(
+          file, "cannot decrypt or decode the private key (wrong password?): " + e.getMessage(), e);
+    } catch (OperatorCreationException e) {
+      throw new CertificateLoadException(file, "unsupported key encryption: " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new CertificateLoadException(file, "cannot decrypt the private key: " + e.getMessage(), e);
+    }
+  }
+
+  private static void requirePassword(Path file, char[] password) {
+    if (password == null || password.length == 0) {
+      throw new CertificateLoadException(
+          file, "private key is encrypted but no password was given (expected: a key password)");
+    }
+  }
+
+  /**
+   * Proves the key belongs to the certificate by signing with one and verifying with the other:
+   * this works for every key type without re-deriving public keys.
+   */
+  static void checkKeyMatches(Path keyFile, PrivateKey key, Path certFile, X509Certificate leaf) {
+    PublicKey publicKey = leaf.getPublicKey();
+    String problem = "private key does not match the certificate in " + certFile + " ("
+        + leaf.getSubjectX500Principal().getName() + ")";
+    if (!key.getAlgorithm().equals(publicKey.getAlgorithm())) {
+      throw new CertificateLoadException(
+          keyFile, problem + ": key is " + key.getAlgorithm() + ", certificate is "
+              + publicKey.getAlgorithm());
+    }
+    String algorithm = switch (publicKey.getAlgorithm()) {
+      case "RSA" -> "SHA256withRSA";
+      case "EC" -> "SHA256withECDSA";
+      case "DSA" -> "SHA256withDSA";
+      case "RSASSA-PSS" -> "RSASSA-PSS";
+      default -> publicKey.getAlgorithm(); // EdDSA, Ed25519, Ed448 sign with their own name
+    };
+    try {
+      byte[] data = new byte[32];
+      new SecureRandom().nextBytes(data);
+      Signature signer = Signature.getInstance(algorithm);
+      if ("RSASSA-PSS".equals(algorithm)) {
+        signer.setParameter(new java.security.spec.PSSParameterSpec(
+            "SHA-256", "MGF1", java.security.spec.MGF1ParameterSpec.SHA256, 32, 1));
+      }
+      signer.initSign(key);
+      signer.update(data);
+      byte[] signature = signer.sign();
+      signer.initVerify(publicKey);
+      signer.update(data);
+      if (!signer.verify(signature)) {
+        throw new CertificateLoadException(keyFile, problem);
+      }
+    } catch (GeneralSecurityException e) {
+      throw new CertificateLoadException(keyFile, problem + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** "registry-1a2b3c4d": the file name and the leaf fingerprint, unique per content. */
+  static String aliasFor(Path file, X509Certificate leaf) {
+    String name = file.getFileName() == null ? "cert" : file.getFileName().toString();
+    int dot = name.indexOf('.');
+    if (dot > 0) {
+      name = name.substring(0, dot);
+    }
+    name = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_-]", "_");
+    return name + "-" + CertificateInfo.sha256(leaf).substring(0, 8);
+  }
+}

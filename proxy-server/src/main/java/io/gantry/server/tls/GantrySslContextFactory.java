@@ -1,0 +1,91 @@
+package io.gantry.server.tls;
+
+import java.security.KeyStore;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.X509ExtendedKeyManager;
+import org.eclipse.jetty.util.ssl.SniX509ExtendedKeyManager;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.ssl.X509;
+
+/**
+ * Jetty's server-side TLS factory serving the certificates of a {@link CertificateStore}, chosen
+ * per handshake by {@link CertificateStore#select(String)}. Create it with {@link
+ * SslContextFactories#server(CertificateStore)}; swap the certificates of a running listener with
+ * {@link #reload(CertificateStore)}.
+ *
+ * <p>Two changes to Jetty's {@code SslContextFactory.Server}, both so that the store alone
+ * decides: its SNI key manager is always installed (Jetty skips it for one certificate with one
+ * name), and certificates carrying the keyCertSign key usage, which Jetty leaves out of its SNI
+ * map, are offered like any other.
+ */
+public final class GantrySslContextFactory extends SslContextFactory.Server {
+  private final String keyStorePassword;
+  private final Map<String, X509> signingLeaves = new ConcurrentHashMap<>();
+  private volatile CertificateStore store;
+
+  GantrySslContextFactory(CertificateStore store, String keyStorePassword) {
+    this.store = Objects.requireNonNull(store, "store");
+    this.keyStorePassword = keyStorePassword;
+    setKeyStore(SslContextFactories.keyStore(store, keyStorePassword.toCharArray()));
+    setKeyStorePassword(keyStorePassword);
+    setSNISelector(new StoreSniSelector(this::certificateStore));
+  }
+
+  /** The certificates served now. */
+  public CertificateStore certificateStore() {
+    return store;
+  }
+
+  /**
+   * Serves {@code newStore} from the next handshake on; established connections keep theirs.
+   * A failure leaves the previous certificates in place.
+   */
+  public void reload(CertificateStore newStore) throws Exception {
+    Objects.requireNonNull(newStore, "newStore");
+    KeyStore keyStore = SslContextFactories.keyStore(newStore, keyStorePassword.toCharArray());
+    CertificateStore previous = store;
+    try {
+      reload(factory -> {
+        store = newStore;
+        signingLeaves.clear();
+        factory.setKeyStore(keyStore);
+      });
+    } catch (Exception | Error e) {
+      store = previous;
+      throw e;
+    }
+  }
+
+  @Override
+  protected KeyManager[] getKeyManagers(KeyStore keyStore) throws Exception {
+    KeyManager[] managers = super.getKeyManagers(keyStore);
+    for (int i = 0; i < managers.length; i++) {
+      if (managers[i] instanceof X509ExtendedKeyManager manager
+          && !(manager instanceof SniX509ExtendedKeyManager)) {
+        managers[i] = newSniX509ExtendedKeyManager(manager);
+      }
+    }
+    return managers;
+  }
+
+  @Override
+  public X509 getX509(String alias) {
+    X509 x509 = super.getX509(alias);
+    if (x509 != null || alias == null) {
+      return x509;
+    }
+    // Jetty skips leaves with keyCertSign (some self-made certificates carry it); gantry's
+    // selection does not look at key usage, so give Jetty's key manager a view of them too.
+    return store.byAlias(alias)
+        .map(c -> signingLeaves.computeIfAbsent(alias, a -> new X509(a, c.leaf())))
+        .orElse(null);
+  }
+
+  @Override
+  public String toString() {
+    return "GantrySslContextFactory[" + store + "]";
+  }
+}

@@ -1,0 +1,74 @@
+package io.gantry.server.tls;
+
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.util.Base64;
+import org.eclipse.jetty.http2.HTTP2Cipher;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+
+/**
+ * Builds gantry's Jetty TLS pieces from a {@link CertificateStore}.
+ *
+ * <pre>{@code
+ * GantrySslContextFactory ssl = SslContextFactories.server(store);
+ * HttpConfiguration https = new HttpConfiguration();
+ * https.addCustomizer(SslContextFactories.secureRequestCustomizer());
+ * ServerConnector connector = new ServerConnector(server,
+ *     new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
+ * }</pre>
+ */
+public final class SslContextFactories {
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private SslContextFactories() {}
+
+  /**
+   * A server factory holding every certificate of the store in one in-memory PKCS#12 key store,
+   * choosing per handshake with {@link CertificateStore#select(String)}: TLS 1.3 and 1.2 only,
+   * HTTP/2-acceptable ciphers first (RFC 7540 9.2.2), no renegotiation, SNI optional.
+   */
+  public static GantrySslContextFactory server(CertificateStore store) {
+    byte[] pw = new byte[18];
+    RANDOM.nextBytes(pw);
+    GantrySslContextFactory factory =
+        new GantrySslContextFactory(store, Base64.getEncoder().encodeToString(pw));
+    factory.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+    // Jetty's default cipher exclusions stay; ordering puts HTTP/2's acceptable ciphers first
+    // so an ALPN "h2" connection never lands on a blacklisted cipher.
+    factory.setCipherComparator(HTTP2Cipher.COMPARATOR);
+    factory.setUseCipherSuitesOrder(true);
+    // Clients without SNI (IP literals, old tools) get the default certificate.
+    factory.setSniRequired(false);
+    // TLS 1.2 renegotiation only serves attacks on a proxy (CVE-2011-1473 style DoS).
+    factory.setRenegotiationAllowed(false);
+    return factory;
+  }
+
+  /**
+   * The customizer for TLS connectors. Jetty's SNI host check is off: it compares Host with the
+   * <em>served</em> certificate, which a wildcard or a default certificate defeats, and answers
+   * 400 to clients without SNI; gantry checks SNI against Host itself and answers 421.
+   */
+  public static SecureRequestCustomizer secureRequestCustomizer() {
+    SecureRequestCustomizer customizer = new SecureRequestCustomizer(false);
+    customizer.setSniHostCheck(false);
+    customizer.setSniRequired(false);
+    return customizer;
+  }
+
+  /** A PKCS#12 key store with each certificate under its alias, all keys under one password. */
+  public static KeyStore keyStore(CertificateStore store, char[] password) {
+    try {
+      KeyStore keyStore = KeyStore.getInstance("PKCS12");
+      keyStore.load(null, password);
+      for (ServerCertificate c : store.certificates()) {
+        keyStore.setKeyEntry(c.alias(), c.privateKey(), password, c.chain());
+      }
+      return keyStore;
+    } catch (GeneralSecurityException | IOException e) {
+      throw new IllegalStateException("cannot build the in-memory key store for " + store, e);
+    }
+  }
+}
