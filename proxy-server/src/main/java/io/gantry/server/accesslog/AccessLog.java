@@ -210,64 +210,65 @@ public final class AccessLog extends ContainerLifeCycle implements RequestLog {
       field(b, "host", host);
       return b.append('}').toString();
     }
+  }
 
-    private static String orDash(String s) {
-      return s == null || s.isEmpty() ? "-" : s;
-    }
+  private static String orDash(String s) {
+    return s == null || s.isEmpty() ? "-" : s;
+  }
 
-    /** Inside an NCSA quoted field: quotes and backslashes escaped, control characters as \xNN. */
-    private static StringBuilder quoted(StringBuilder b, String s) {
-      String v = orDash(s);
-      for (int i = 0; i < v.length(); i++) {
-        char c = v.charAt(i);
-        if (c == '"' || c == '\\') {
-          b.append('\\').append(c);
-        } else if (c < 0x20 || c == 0x7f) {
-          b.append("\\x").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 0xf, 16));
-        } else {
-          b.append(c);
-        }
+  /** Inside an NCSA quoted field: quotes and backslashes escaped, control characters as \xNN. */
+  static StringBuilder quoted(StringBuilder b, String s) {
+    String v = orDash(s);
+    for (int i = 0; i < v.length(); i++) {
+      char c = v.charAt(i);
+      if (c == '"' || c == '\\') {
+        b.append('\\').append(c);
+      } else if (c < 0x20 || c == 0x7f) {
+        b.append("\\x").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 0xf, 16));
+      } else {
+        b.append(c);
       }
-      return b;
     }
+    return b;
+  }
 
-    /** An unquoted NCSA field: anything that could split the line or the field becomes '_'. */
-    private static StringBuilder token(StringBuilder b, String s) {
-      String v = orDash(s);
-      for (int i = 0; i < v.length(); i++) {
-        char c = v.charAt(i);
-        b.append(c <= 0x20 || c == 0x7f || c == '"' ? '_' : c);
-      }
-      return b;
+  /** An unquoted NCSA field: anything that could split the line or the field becomes '_'. */
+  static StringBuilder token(StringBuilder b, String s) {
+    String v = orDash(s);
+    for (int i = 0; i < v.length(); i++) {
+      char c = v.charAt(i);
+      b.append(c <= 0x20 || c == 0x7f || c == '"' ? '_' : c);
     }
+    return b;
+  }
 
-    private static StringBuilder field(StringBuilder b, String name, String value) {
-      b.append('"').append(name).append("\":");
-      if (value == null) {
-        return b.append("null");
-      }
-      b.append('"');
-      for (int i = 0; i < value.length(); i++) {
-        char c = value.charAt(i);
-        switch (c) {
-          case '"' -> b.append("\\\"");
-          case '\\' -> b.append("\\\\");
-          case '\n' -> b.append("\\n");
-          case '\r' -> b.append("\\r");
-          case '\t' -> b.append("\\t");
-          case '\b' -> b.append("\\b");
-          case '\f' -> b.append("\\f");
-          default -> {
-            // Control characters must be escaped (RFC 8259 7); U+2028/9 break JavaScript readers.
-            if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029') {
-              b.append(String.format("\\u%04x", (int) c));
-            } else {
-              b.append(c);
-            }
+  static StringBuilder field(StringBuilder b, String name, String value) {
+    b.append('"').append(name).append("\":");
+    if (value == null) {
+      return b.append("null");
+    }
+    b.append('"');
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      switch (c) {
+        case '"' -> b.append("\\\"");
+        case '\\' -> b.append("\\\\");
+        case '\n' -> b.append("\\n");
+        case '\r' -> b.append("\\r");
+        case '\t' -> b.append("\\t");
+        case '\b' -> b.append("\\b");
+        case '\f' -> b.append("\\f");
+        default -> {
+          // Control characters must be escaped (RFC 8259 7); U+2028/9 break JavaScript readers.
+          if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029') {
+            b.append(String.format("\\u%04x", (int) c));
+          } else {
+            b.append(c);
           }
         }
       }
-      return b.append('"');
     }
+    return b.append('"');
   }
+
 }
