@@ -177,4 +177,36 @@ class AdminServerTest {
     AdminServer.onlyOnConnectors(context, List.of("public", "internal"));
     assertEquals(List.of("@public", "@internal"), context.getVirtualHosts().stream().collect(Collectors.toList()));
   }
+
+  @Test
+  void adminConnectorIsClaimedEvenWhenTheProxyHandlerNamesNoConnector() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger proxied = new java.util.concurrent.atomic.AtomicInteger();
+    org.eclipse.jetty.server.Server server = new org.eclipse.jetty.server.Server();
+    org.eclipse.jetty.server.ServerConnector open = new org.eclipse.jetty.server.ServerConnector(server, 1, 1);
+    server.addConnector(open);
+    server.setHandler(new org.eclipse.jetty.server.Handler.Abstract() {
+      @Override
+      public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+          org.eclipse.jetty.util.Callback callback) {
+        proxied.incrementAndGet();
+        response.setStatus(299);
+        callback.succeeded();
+        return true;
+      }
+    });
+    AdminServer admin = AdminServer.builder(new com.codahale.metrics.MetricRegistry(),
+        new com.codahale.metrics.health.HealthCheckRegistry()).port(0).jvmMetrics(false).install(server);
+    server.start();
+    try {
+      given().port(admin.connector().getLocalPort()).get("/anything").then().statusCode(404);
+      given().port(admin.connector().getLocalPort()).get("/ping").then().statusCode(200);
+      given().port(open.getLocalPort()).get("/ping").then().statusCode(299);
+      assertEquals(1, proxied.get());
+      org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+          () -> AdminServer.builder(new com.codahale.metrics.MetricRegistry(),
+              new com.codahale.metrics.health.HealthCheckRegistry()).install(server));
+    } finally {
+      server.stop();
+    }
+  }
 }
