@@ -1,0 +1,74 @@
+package io.gantry.server.metrics;
+
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.jvm.BufferPoolMetricSet;
+import com.codahale.metrics.jvm.ClassLoadingGaugeSet;
+import com.codahale.metrics.jvm.GarbageCollectorMetricSet;
+import com.codahale.metrics.jvm.MemoryUsageGaugeSet;
+import com.codahale.metrics.jvm.ThreadStatesGaugeSet;
+import io.dropwizard.metrics.jetty12.InstrumentedConnectionFactory;
+import io.dropwizard.metrics.jetty12.InstrumentedQueuedThreadPool;
+import java.lang.management.ManagementFactory;
+import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * Metrics of the JVM and of Jetty itself, by wrapping Jetty's parts rather than calls spread
+ * through the code.
+ *
+ * <pre>{@code
+ * Server server = new Server(ServerMetrics.threadPool(registry, 8, 200));
+ * HttpConnectionFactory http = new HttpConnectionFactory(httpConfig);
+ * ServerConnector connector = new ServerConnector(server, ServerMetrics.instrument(registry, http, "public"));
+ * ServerMetrics.registerJvm(registry);
+ * }</pre>
+ */
+public final class ServerMetrics {
+  /** The prefix of the thread pool metrics: {@code jetty.threads.gantry.utilization}, ... */
+  public static final String THREAD_POOL_PREFIX = "jetty.threads";
+  /** The thread pool's name: threads are called {@code gantry-<n>}. */
+  public static final String THREAD_POOL_NAME = "gantry";
+
+  private ServerMetrics() {}
+
+  /**
+   * Registers the JVM's memory, GC, thread state, buffer pool and class loading metrics under
+   * {@code jvm.}; does nothing when they are already registered.
+   */
+  public static void registerJvm(MetricRegistry registry) {
+    synchronized (registry) {
+      if (registry.getNames().stream().anyMatch(n -> n.startsWith("jvm."))) {
+        return;
+      }
+      registry.registerAll("jvm.memory", new MemoryUsageGaugeSet());
+      registry.registerAll("jvm.gc", new GarbageCollectorMetricSet());
+      registry.registerAll("jvm.threads", new ThreadStatesGaugeSet());
+      registry.registerAll("jvm.buffers", new BufferPoolMetricSet(ManagementFactory.getPlatformMBeanServer()));
+      registry.registerAll("jvm.classloader", new ClassLoadingGaugeSet());
+    }
+  }
+
+  /**
+   * The server's thread pool, reporting {@code jetty.threads.gantry.utilization}, {@code
+   * .utilization-max}, {@code .size}, {@code .jobs} and {@code .jobs-queue-utilization}. Pass it
+   * to {@code new Server(pool)}.
+   */
+  public static QueuedThreadPool threadPool(MetricRegistry registry, int minThreads, int maxThreads) {
+    InstrumentedQueuedThreadPool pool = new InstrumentedQueuedThreadPool(registry, maxThreads, minThreads);
+    pool.setName(THREAD_POOL_NAME);
+    pool.setPrefix(THREAD_POOL_PREFIX);
+    return pool;
+  }
+
+  /**
+   * Wraps a connector's first connection factory (the one new connections start with: TLS, or
+   * HTTP/1.1 on plain listeners) so that each connection's lifetime is timed in {@code
+   * gantry.listener.<name>.connections} and open ones counted in {@code
+   * gantry.listener.<name>.active-connections}.
+   */
+  public static ConnectionFactory instrument(MetricRegistry registry, ConnectionFactory factory, String listenerName) {
+    String prefix = "gantry.listener." + listenerName + ".";
+    return new InstrumentedConnectionFactory(factory, registry.timer(prefix + "connections"),
+        registry.counter(prefix + "active-connections"));
+  }
+}
