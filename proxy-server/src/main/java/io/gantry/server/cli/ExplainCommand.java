@@ -1,0 +1,128 @@
+package io.gantry.server.cli;
+
+import io.gantry.proxy.route.HostNames;
+import io.gantry.proxy.route.RequestView;
+import io.gantry.proxy.route.Route;
+import io.gantry.proxy.route.RouteTable;
+import io.gantry.proxy.target.TargetRewriter;
+import io.gantry.server.config.ConfigLoader;
+import io.gantry.server.config.GantryConfig;
+import io.gantry.server.config.InvalidConfigException;
+import io.gantry.server.config.ListenerConfig;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code gantry explain conf URL [-X METHOD] [-A USER-AGENT] [-H 'Name: value']}: which listener,
+ * route and upstream URL a request would take, or why it would be refused.
+ */
+@Command(name = "explain", description = "Show which route and upstream URL a request would take, or why none.")
+public final class ExplainCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "CONF", description = "the configuration file")
+  Path conf;
+
+  @Parameters(index = "1", paramLabel = "URL", description = "the public URL, e.g. https://registry.example.com/v2/")
+  String url;
+
+  @Option(names = {"-X", "--request"}, paramLabel = "METHOD", defaultValue = "GET", description = "request method (default: GET)")
+  String method;
+
+  @Option(names = {"-A", "--user-agent"}, paramLabel = "USER-AGENT", description = "User-Agent header")
+  String userAgent;
+
+  @Option(names = {"-H", "--header"}, paramLabel = "'NAME: VALUE'", description = "a request header (repeatable)")
+  List<String> headers = new ArrayList<>();
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    GantryConfig config;
+    try {
+      config = ConfigLoader.defaults().withFileChecks(false).load(conf.toAbsolutePath().normalize());
+    } catch (InvalidConfigException e) {
+      err.println(conf + ": " + e.errors().size() + " error(s):");
+      e.problems().forEach(p -> err.println("  " + p));
+      return 2;
+    }
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      err.println("not a URL: " + url + " (expected: such as https://registry.example.com/v2/)");
+      return 2;
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
+      err.println("not an http(s) URL: " + url);
+      return 2;
+    }
+    boolean secure = scheme.equals("https");
+    int port = uri.getPort() > 0 ? uri.getPort() : secure ? 443 : 80;
+    String host = HostNames.normalize(uri.getHost());
+    String m = method.toUpperCase(Locale.ROOT);
+    out.println(m + " " + url);
+
+    Optional<ListenerConfig> listener = config.listeners().stream().filter(l -> l.port() == port).findFirst();
+    if (listener.isEmpty()) {
+      out.println("  no listener on port " + port + ": the connection would be refused");
+      return 1;
+    }
+    ListenerConfig l = listener.get();
+    if (l.tls() != secure) {
+      out.println("  listener " + l.name() + " on port " + port + " speaks " + (l.tls() ? "https" : "plain http")
+          + ", not " + scheme);
+      return 1;
+    }
+    out.println("  listener " + l.name() + " (port " + port + (l.tls() ? ", TLS, SNI " + host : "") + ")");
+    if (l.redirects()) {
+      out.println("  -> redirected to https://" + host + (l.redirectTo() == 443 ? "" : ":" + l.redirectTo()) + uri.getRawPath());
+      return 0;
+    }
+    RouteTable routes = config.routeTable();
+    if (!routes.acceptsHost(host, port, l.name())) {
+      out.println("  -> " + (secure ? "421 Misdirected Request" : "404 Not Found")
+          + ": no route accepts host " + host + " on listener " + l.name());
+      return 1;
+    }
+    RequestView.Builder view = RequestView.builder().method(m).host(host).localPort(port).listenerName(l.name()).secure(secure);
+    if (userAgent != null) {
+      view.header("User-Agent", userAgent);
+    }
+    for (String h : headers) {
+      int colon = h.indexOf(':');
+      if (colon <= 0) {
+        err.println("not a header: " + h + " (expected: 'Name: value')");
+        return 2;
+      }
+      view.header(h.substring(0, colon).trim(), h.substring(colon + 1).trim());
+    }
+    String rawPath = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+    TargetRewriter.Decision decision = new TargetRewriter(routes).decide(rawPath, uri.getRawQuery(),
+        path -> view.path(path).build());
+    if (decision instanceof TargetRewriter.Forward f) {
+      Route r = f.route();
+      out.println("  route " + (routes.routes().indexOf(r) + 1) + " '" + r.name() + "': " + r.strategy());
+      out.println("  -> " + f.target());
+      return 0;
+    }
+    TargetRewriter.Refuse refuse = (TargetRewriter.Refuse) decision;
+    out.println("  -> " + refuse.status() + ": " + refuse.reason());
+    return 1;
+  }
+}
