@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigOriginFactory;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
@@ -75,6 +76,7 @@ final class ConfigReader {
   private static final String PORT = "a port number 1-65535, or 0 for any free port";
 
   private final String fileName;
+  private final Path file;
   private final Path dir;
   private final boolean checkFiles;
   private final List<ConfigProblem> problems = new ArrayList<>();
@@ -82,6 +84,7 @@ final class ConfigReader {
 
   ConfigReader(String fileName, Path absoluteFile, boolean checkFiles) {
     this.fileName = fileName;
+    this.file = absoluteFile;
     Path parent = absoluteFile.getParent();
     this.dir = parent != null ? parent : absoluteFile.toAbsolutePath();
     this.checkFiles = checkFiles;
@@ -152,7 +155,7 @@ final class ConfigReader {
       return finish(null);
     }
     List<ConfigProblem> warnings = sorted();
-    return finish(new GantryConfig(dir.resolve(Path.of(fileName).getFileName()), listeners, tls, upstreams,
+    return finish(new GantryConfig(file, listeners, tls, upstreams,
         routes, trustedProxies, admin, accessLog, shutdownGrace, maxQueued, warnings));
   }
 
@@ -293,8 +296,9 @@ final class ConfigReader {
       warn(t.get("self-signed").origin(), t.at("self-signed"),
           "ignored because certificates are configured (expected: either certificates or self-signed)");
     }
+    // Certificates that are listed but broken were reported already: no second error per listener.
     boolean hasCertificates = !certificates.isEmpty() || selfSigned != null
-        || (elements != null && !elements.isEmpty()); // broken certificates were reported already
+        || (elements != null && !elements.isEmpty());
     if (!hasCertificates) {
       for (ListenerConfig l : listeners) {
         if (l.tls()) {
@@ -375,7 +379,7 @@ final class ConfigReader {
       return null;
     }
     Path d = path(s, "dir", dirName);
-    return d == null ? null : new TlsConfig.SelfSigned(values(hosts) == null ? List.of() : List.of(values(hosts)), d);
+    return d == null ? null : new TlsConfig.SelfSigned(listOf(hosts), d);
   }
 
   // ---------------------------------------------------------------- upstreams
@@ -1076,7 +1080,7 @@ final class ConfigReader {
   }
 
   private ConfigOrigin origin(String file, int line) {
-    return com.typesafe.config.ConfigOriginFactory.newFile(file).withLineNumber(line);
+    return ConfigOriginFactory.newFile(file).withLineNumber(line);
   }
 
   private String fileOf(ConfigOrigin origin) {

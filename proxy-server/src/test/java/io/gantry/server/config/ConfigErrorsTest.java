@@ -1,0 +1,384 @@
+package io.gantry.server.config;
+
+import static io.gantry.server.config.TestConfigs.assertProblem;
+import static io.gantry.server.config.TestConfigs.error;
+import static io.gantry.server.config.TestConfigs.errors;
+import static io.gantry.server.config.TestConfigs.find;
+import static io.gantry.server.config.TestConfigs.line;
+import static io.gantry.server.config.TestConfigs.minimal;
+import static io.gantry.server.config.TestConfigs.write;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** One test per kind of error: file, line, key path and what was expected. */
+class ConfigErrorsTest {
+  @TempDir Path dir;
+
+  private static final String UPSTREAMS = """
+        upstreams {
+          docker-group  = "http://127.0.0.1:8081/repository/docker-group/"
+          docker-hosted = "http://127.0.0.1:8081/repository/docker-hosted/"
+          nexus         = "http://127.0.0.1:8081/"
+        }
+      """;
+
+  @Test
+  void routeToUndefinedUpstreamSuggestsTheClosest() {
+    String text = """
+        gantry {
+        %s
+          routes = [
+            { host = registry.example.com, method = [GET, HEAD], to = docker-group }
+            { host = registry.example.com, to = docker-hosted }
+            { host = nexus.example.com, to = docker-grp }
+            { to = nexus }
+          ]
+        }
+        """.formatted(UPSTREAMS);
+    Path file = write(dir, "gantry.conf", text);
+    ConfigProblem p = error(file);
+    assertProblem(p, file, line(text, "docker-grp"), "gantry.routes[2].to",
+        "upstream 'docker-grp' is not defined (expected one of: docker-group, docker-hosted, nexus; did you mean 'docker-group'?)");
+    assertEquals(file + ":" + line(text, "docker-grp") + ": gantry.routes[2].to: upstream 'docker-grp' is not defined"
+        + " (expected one of: docker-group, docker-hosted, nexus; did you mean 'docker-group'?)", p.toString());
+  }
+
+  @Test
+  void routeWithoutToIsAnError() {
+    String text = minimal("  routes = [ { to = nexus }, {\n    host = a.example.com\n  } ]");
+    Path file = write(dir, "gantry.conf", text);
+    assertProblem(error(file), file, line(text, "to = nexus }, {"), "gantry.routes[1].to",
+        "missing (expected: the name of an upstream: nexus)");
+  }
+
+  @Test
+  void routeToUndefinedListener() {
+    String text = minimal("""
+          listeners = [ { name = plain, port = 8080, tls = false }, { name = push, port = 8086, tls = false } ]
+          routes = [ { listener = [plain, pussh], to = nexus } ]
+        """);
+    Path file = write(dir, "gantry.conf", text);
+    assertProblem(error(file), file, line(text, "pussh"), "gantry.routes[0].listener[1]",
+        "listener 'pussh' is not defined (expected one of: plain, push; did you mean 'push'?)");
+  }
+
+  @Test
+  void unknownKeySuggestsTheKnownOne() {
+    String text = minimal("""
+          listeners = [ { name = plain, port = 8080, tsl = false } ]
+        """);
+    Path file = write(dir, "gantry.conf", text);
+    List<ConfigProblem> errors = errors(file);
+    assertProblem(find(errors, "gantry.listeners[0].tsl"), file, line(text, "tsl"), "gantry.listeners[0].tsl",
+        "unknown key (expected one of: name, port, host, tls, redirect-to, hsts; did you mean 'tls'?)");
+  }
+
+  @Test
+  void unknownKeyAtTheTopOfGantry() {
+    String text = minimal("  shutdown-grase = 10s");
+    Path file = write(dir, "gantry.conf", text);
+    assertProblem(error(file), file, line(text, "shutdown-grase"), "gantry.shutdown-grase",
+        "unknown key", "did you mean 'shutdown-grace'?");
+  }
+
+  @Test
+  void unknownKeyWithoutCloseMatchListsTheKnownKeys() {
+    String text = minimal("  admin { colour = blue }");
+    Path file = write(dir, "gantry.conf", text);
+    ConfigProblem p = error(file);
+    assertProblem(p, file, line(text, "colour"), "gantry.admin.colour", "unknown key (expected one of: enabled, host, port)");
+  }
+
+  @Test
+  void wrongTypes() {
+    String text = minimal("""
+          listeners = [ { name = plain, port = eighty, tls = maybe } ]
+          shutdown-grace = soon
+          max-queued-per-upstream = [1]
+          trusted-proxies = { a = 1 }
+        """);
+    Path file = write(dir, "gantry.conf", text);
+    List<ConfigProblem> errors = errors(file);
+    assertEquals(5, errors.size(), errors::toString);
+    assertProblem(find(errors, "gantry.listeners[0].port"), file, line(text, "eighty"), "gantry.listeners[0].port",
+        "'eighty' (expected: a port number 1-65535, or 0 for any free port)");
+    assertProblem(find(errors, "gantry.listeners[0].tls"), file, line(text, "maybe"), "gantry.listeners[0].tls",
+        "'maybe' (expected: true or false)");
+    assertProblem(find(errors, "gantry.shutdown-grace"), file, line(text, "soon"), "gantry.shutdown-grace",
+        "'soon' (expected: a duration such as 30s, 5m or 1h)");
+    assertProblem(find(errors, "gantry.max-queued-per-upstream"), file, line(text, "[1]"), "gantry.max-queued-per-upstream",
+        "list [1] (expected: a number of requests >= 1)");
+    assertProblem(find(errors, "gantry.trusted-proxies"), file, line(text, "a = 1"), "gantry.trusted-proxies",
+        "(expected: a string or a list of strings)");
+  }
+
+  @Test
+  void listenerWithoutPort() {
+    String text = minimal("  listeners = [ { name = plain, tls = false } ]");
+    Path file = write(dir, "gantry.conf", text);
+    assertProblem(error(file), file, line(text, "name = plain"), "gantry.listeners[0].port", "missing (expected: a port number");
+  }
+
+  @ParameterizedTest
+  @CsvSource({"-1", "65536", "100000"})
+  void invalidPort(String port) {
+    String text = minimal("  listeners = [ { name = plain, tls = false, port = " + port + " } ]");
+    Path file = write(dir, "gantry.conf", text);
+    assertProblem(error(file), file, line(text, "port = " + port), "gantry.listeners[0].port",
+        port + " (expected: a port number 1-65535, or 0 for any free port)");
+  }
+
+  @Test
+  void twoListenersOnOnePortButPortZeroIsFine() {
+    String text = minimal("""
+          listeners = [
+            { name = a, port = 8080, tls = false }
+            { name = b, port = 0, tls = false }
+            { name = c, port = 0, tls = false }
+            { name = d, port = 8080, tls = false }
+          ]
+        """);
+    Path file = write(dir, "gantry.conf", text);
+    assertProblem(error(file), file, line(text, "name = d"), "gantry.listeners[3].port",
+        "8080 is already used by gantry.listeners[0] (line " + line(text, "name = a") + ") (expected: one listener per port)");
+  }
+
+  @Test
+  void adminOnAListenerPort() {
+    String text = minimal("""
+          listeners = [ { name = a, port = 9090, tls = false } ]
+        """);
+    Path file = write(dir, "gantry.conf", text);
+    ConfigProblem p = error(file);
+    assertEquals("gantry.admin.port", p.path());
+    assertTrue(p.message().contains("9090 is already used by listener 'a'"), p::toString);
+    // the default port comes from reference.conf: reported at the user's gantry block
+    assertEquals(file.toString(), p.file());
+    assertEquals(1, p.line());
+  }
+
+  @Test
+  void duplicateListenerNames() {
+    String text = minimal("""
+          listeners = [
+            { name = web, port = 8080, tls = false }
+            { name = web, port = 8081, tls = false }
+          ]
+        """);
+    Path file = write(dir, "gantry.conf", text);
+    assertProblem(error(file), file, line(text, "port = 8081"), "gantry.listeners[1].name",
+        "'web' is already the name of gantry.listeners[0] (line " + line(text, "port = 8080") + ") (expected: unique listener names)");
+  }
+
+  @Test
+  void duplicateRouteNames() {
+    String text = minimal("""
+          routes = [
+            { name = pull, method = GET, to = nexus }
+            { name = pull, to = nexus }
+          ]
+        """);
+    Path file = write(dir, "gantry.conf", text);
+    assertProblem(error(file), file, line(text, "name = pull, to"), "gantry.routes[1].name", "'pull' is already the name of gantry.routes[0]");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "host = \"a..b\"                | host   | 'a..b' (expected: a host name of letters, digits and hyphens",
+      "host = \"*.com\"               | host   | '*.com' (expected: a wildcard over a domain with at least two labels",
+      "host = [a.example.com, A.example.com] | host | at index 1 repeats index 0",
+      "host = []                      | host   | none given (expected: at least one)",
+      "method = \"GE T\"              | method | 'GE T' (expected: an HTTP method token such as GET)",
+      "path = v2                      | path   | 'v2' (expected: starts with '/')",
+      "path = \"/v2/../x\"            | path   | (expected: a normalised path prefix such as /v2/)",
+  })
+  void invalidConditionsFromTheLibrary(String condition, String key, String expected) {
+    String text = minimal("  routes = [ {\n    " + condition + "\n    to = nexus\n  } ]");
+    Path file = write(dir, "gantry.conf", text);
+    assertProblem(error(file), file, line(text, condition), "gantry.routes[0]." + key, expected);
+  }
+
+  @Test
+  void invalidRegexes() {
+    String text = minimal("""
+          routes = [
+            { user-agent { regex = "docker(" }, to = nexus }
+            { header { name = X-Foo, regex = "[a-" }, to = nexus }
+            { header { name = "X Foo", contains = bar }, to = nexus }
+            { user-agent { contains = a, regex = b }, to = nexus }
+          ]
+        """);
+    Path file = write(dir, "gantry.conf", text);
+    List<ConfigProblem> errors = errors(file);
+    assertEquals(4, errors.size(), errors::toString);
+    assertProblem(find(errors, "gantry.routes[0].user-agent.regex"), file, line(text, "docker("),
+        "gantry.routes[0].user-agent.regex", "regex 'docker(' (expected: a valid regular expression");
+    assertProblem(find(errors, "gantry.routes[1].header.regex"), file, line(text, "[a-"),
+        "gantry.routes[1].header.regex", "regex '[a-' (expected: a valid regular expression");
+    assertProblem(find(errors, "gantry.routes[2].header.name"), file, line(text, "X Foo"),
+        "gantry.routes[2].header.name", "'X Foo' (expected: a header name such as X-Team)");
+    assertProblem(find(errors, "gantry.routes[3].user-agent"), file, line(text, "contains = a, regex = b"),
+        "gantry.routes[3].user-agent", "both contains and regex (expected: exactly one of");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "ftp://nexus/                     | (expected: an http:// or https:// URL)",
+      "http://user:pw@nexus/            | without user info",
+      "http://nexus/x?y=1               | (expected: no query or fragment)",
+      "nexus:8081                       | (expected: an http:// or https:// URL)",
+  })
+  void invalidUpstreamUrl(String url, String expected) {
+    String text = "gantry {\n  upstreams {\n    nexus = \"" + url + "\"\n  }\n  routes = [ { to = nexus } ]\n}\n";
+    Path file = write(dir, "gantry.conf", text);
+    assertProblem(error(file), file, 3, "gantry.upstreams.nexus", "'" + url + "'", expected);
+  }
+
+  @Test
+  void invalidUpstreamObject() {
+    String text = minimal("""
+          upstreams {
+            hosted { url = "http://127.0.0.1:8081/", connect-timeout = 0s, ca = missing-ca.pem }
+            other { connect-timeout = 1s }
+          }
+          routes = [ { to = nexus }, { path = /x/, to = hosted }, { path = /y/, to = other } ]
+        """);
+    Path file = write(dir, "gantry.conf", text);
+    List<ConfigProblem> errors = errors(file);
+    assertEquals(3, errors.size(), errors::toString);
+    int hosted = line(text, "hosted {");
+    assertProblem(find(errors, "gantry.upstreams.hosted.connect-timeout"), file, hosted,
+        "gantry.upstreams.hosted.connect-timeout", "'0s' (expected: a duration such as 30s, 5m or 1h, more than 0)");
+    assertProblem(find(errors, "gantry.upstreams.hosted.ca"), file, hosted, "gantry.upstreams.hosted.ca",
+        "file " + dir.resolve("missing-ca.pem") + " does not exist (expected: a readable PEM file of CA certificates)");
+    assertProblem(find(errors, "gantry.upstreams.other.url"), file, line(text, "other {"), "gantry.upstreams.other.url",
+        "missing (expected: a URL");
+  }
+
+  @Test
+  void caFileWithoutCertificates() {
+    write(dir, "ca.pem", "not a certificate\n");
+    String text = minimal("  upstreams.nexus { url = \"https://nexus/\", ca = ca.pem }");
+    Path file = write(dir, "gantry.conf", text);
+    assertProblem(error(file), file, line(text, "ca.pem"), "gantry.upstreams.nexus.ca", "(expected: PEM CA certificates");
+  }
+
+  @Test
+  void unreadableCertificateFiles() {
+    write(dir, "tls/registry.pem", "cert");
+    String text = minimal("""
+          listeners = [ { name = https, port = 8443 } ]
+          tls.certificates = [
+            { cert = tls/registry.pem, key = tls/registry.key }
+            { keystore = tls/missing.p12, password = x }
+            { cert = tls/registry.pem }
+            { keystore = tls, cert = tls/registry.pem }
+          ]
+        """);
+    Path file = write(dir, "gantry.conf", text);
+    List<ConfigProblem> errors = errors(file);
+    assertEquals(4, errors.size(), errors::toString);
+    assertProblem(find(errors, "gantry.tls.certificates[0].key"), file, line(text, "registry.key"),
+        "gantry.tls.certificates[0].key", "file " + dir.resolve("tls/registry.key") + " does not exist (expected: a readable PEM private key file)");
+    assertProblem(find(errors, "gantry.tls.certificates[1].keystore"), file, line(text, "missing.p12"),
+        "gantry.tls.certificates[1].keystore", "does not exist");
+    assertProblem(find(errors, "gantry.tls.certificates[2].key"), file, line(text, "{ cert = tls/registry.pem }"),
+        "gantry.tls.certificates[2].key", "missing (expected: the PEM private key file");
+    assertProblem(find(errors, "gantry.tls.certificates[3]"), file, line(text, "keystore = tls,"),
+        "gantry.tls.certificates[3]", "both a keystore and PEM files");
+
+    // a linting loader skips the file checks: only the two shape errors remain
+    List<ConfigProblem> linted = ConfigLoader.defaults().withFileChecks(false).check(file);
+    assertEquals(List.of("gantry.tls.certificates[2].key", "gantry.tls.certificates[3]"),
+        linted.stream().map(ConfigProblem::path).toList());
+  }
+
+  @Test
+  void tlsListenerWithoutCertificate() {
+    String text = minimal("  listeners = [ { name = https, port = 8443 } ]");
+    Path file = write(dir, "gantry.conf", text);
+    assertProblem(error(file), file, line(text, "name = https"), "gantry.listeners[0]",
+        "TLS listener 'https' has no certificate (expected: gantry.tls.certificates, gantry.tls.self-signed, or tls = false");
+  }
+
+  @Test
+  void redirectOnATlsListenerAndHstsOnAPlainOne() {
+    String text = minimal("""
+          listeners = [
+            { name = https, port = 8443, redirect-to = 443 }
+            { name = plain, port = 8080, tls = false, hsts = true }
+          ]
+          tls.self-signed = true
+        """);
+    Path file = write(dir, "gantry.conf", text);
+    InvalidConfigException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidConfigException.class,
+        () -> TestConfigs.load(file));
+    assertEquals(1, e.errors().size(), e::getMessage);
+    assertProblem(e.errors().get(0), file, line(text, "redirect-to"), "gantry.listeners[0].redirect-to",
+        "set on a TLS listener (expected: only on a plain listener, tls = false)");
+    ConfigProblem warning = find(e.problems(), "gantry.listeners[1].hsts");
+    assertEquals(ConfigProblem.Severity.WARNING, warning.severity());
+  }
+
+  @Test
+  void invalidTrustedProxyAndAccessLogFormat() {
+    String text = minimal("""
+          trusted-proxies = ["10.0.0.0/8", "10.0.0.0/33", proxy.example.com]
+          access-log.format = jsn
+        """);
+    Path file = write(dir, "gantry.conf", text);
+    List<ConfigProblem> errors = errors(file);
+    assertEquals(3, errors.size(), errors::toString);
+    assertProblem(find(errors, "gantry.trusted-proxies[1]"), file, line(text, "10.0.0.0/33"), "gantry.trusted-proxies[1]",
+        "'10.0.0.0/33' (expected: prefix length 0-32)");
+    assertProblem(find(errors, "gantry.trusted-proxies[2]"), file, line(text, "proxy.example.com"), "gantry.trusted-proxies[2]",
+        "(expected: an IP address or CIDR such as 10.0.0.0/8)");
+    assertProblem(find(errors, "gantry.access-log.format"), file, line(text, "jsn"), "gantry.access-log.format",
+        "'jsn' (expected one of: combined, json; did you mean 'json'?)");
+  }
+
+  @Test
+  void manyErrorsAreReportedAtOnceInFileOrder() {
+    String text = """
+        gantry {
+          listeners = [ { name = plain, port = 70000, tls = false } ]
+          upstreams { nexus = "ftp://nexus/" }
+          routes = [
+            { host = "a..b", to = nexus }
+            { listener = nope, to = nexus }
+            { to = nexsu }
+          ]
+          admin.enabled = perhaps
+        }
+        """;
+    Path file = write(dir, "gantry.conf", text);
+    InvalidConfigException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidConfigException.class,
+        () -> TestConfigs.load(file));
+    List<Integer> lines = e.errors().stream().map(ConfigProblem::line).toList();
+    assertEquals(List.of(2, 3, 5, 6, 7, 9), lines, e::getMessage);
+    assertTrue(e.getMessage().startsWith("invalid configuration (6 errors):\n" + file + ":2: gantry.listeners[0].port: 70000"),
+        e::getMessage);
+  }
+
+  @Test
+  void gantryBlockOfTheWrongType() {
+    String text = "gantry = [1, 2]\n";
+    Path file = write(dir, "gantry.conf", text);
+    assertProblem(error(file), file, 1, "gantry", "list [1,2] (expected: an object: gantry { ... })");
+  }
+
+  @Test
+  void emptyFileNeedsAGantryBlockAndRoutes() {
+    Path file = write(dir, "gantry.conf", "");
+    List<ConfigProblem> errors = errors(file);
+    assertTrue(errors.stream().anyMatch(p -> p.path().equals("gantry") && p.message().contains("missing")), errors::toString);
+    assertTrue(errors.stream().anyMatch(p -> p.path().equals("gantry.routes")), errors::toString);
+  }
+}
