@@ -11,6 +11,7 @@ public final class ProxyExchange {
   private final String requestId;
   private final String method;
   private final String host;
+  private final String authority;
   private final long startNanos;
   private final AtomicBoolean completed = new AtomicBoolean();
   private volatile Route route;
@@ -18,10 +19,11 @@ public final class ProxyExchange {
   private volatile long bytesIn;
   private volatile long bytesOut;
 
-  ProxyExchange(String requestId, String method, String host, long startNanos) {
+  ProxyExchange(String requestId, String method, String host, String authority, long startNanos) {
     this.requestId = requestId;
     this.method = method;
     this.host = host;
+    this.authority = authority;
     this.startNanos = startNanos;
   }
 
@@ -37,6 +39,11 @@ public final class ProxyExchange {
   /** The public host the request was routed on. */
   public String host() {
     return host;
+  }
+
+  /** {@code host[:port]} as the client addressed gantry ({@code Host} or HTTP/2 {@code :authority}), or null. */
+  public String authority() {
+    return authority;
   }
 
   /** The normalised path, or {@code null} when the raw path was refused. */

@@ -218,7 +218,8 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
   @Override
   protected String rewriteTarget(HttpServletRequest clientRequest) {
     String host = ServletRequestView.routingHost(clientRequest);
-    ProxyExchange exchange = new ProxyExchange(requestId(clientRequest), clientRequest.getMethod(), host, System.nanoTime());
+    ProxyExchange exchange = new ProxyExchange(requestId(clientRequest), clientRequest.getMethod(), host,
+        ServletRequestView.authority(clientRequest), System.nanoTime());
     clientRequest.setAttribute(EXCHANGE, exchange);
     Decision decision = targets.decide(clientRequest.getRequestURI(), clientRequest.getQueryString(),
         path -> new ServletRequestView(clientRequest, host, path));
@@ -281,7 +282,12 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
         }
       }
     }
-    headers.put(REQUEST_ID, exchange(clientRequest).requestId());
+    ProxyExchange exchange = exchange(clientRequest);
+    headers.put(REQUEST_ID, exchange.requestId());
+    if (!headers.contains(HttpHeader.HOST) && exchange.authority() != null) {
+      // HTTP/2 clients send :authority, not Host; registries build their URLs from Host.
+      headers.put(HttpHeader.HOST, exchange.authority());
+    }
     upstreamRequest.headers(h -> h.clear().add(headers));
   }
 
@@ -289,7 +295,7 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
   protected void addProxyHeaders(HttpServletRequest clientRequest, Request upstreamRequest) {
     addViaHeader(clientRequest, upstreamRequest);
     ForwardedHeaders.ClientConnection connection = new ForwardedHeaders.ClientConnection(
-        clientRequest.getRemoteAddr(), clientRequest.isSecure(), clientRequest.getHeader("Host"),
+        clientRequest.getRemoteAddr(), clientRequest.isSecure(), exchange(clientRequest).authority(),
         clientRequest.getLocalName());
     upstreamRequest.headers(h -> settings.forwardedHeaders.apply(connection, name -> joined(clientRequest, name), h));
   }
@@ -379,7 +385,8 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
           Upstream upstream = exchange(clientRequest).route().upstream();
           rewriter = rewriters.computeIfAbsent(upstream, ResponseHeaderRewriter::new);
           scheme = clientRequest.getScheme();
-          authority = publicAuthority(clientRequest);
+          String a = exchange(clientRequest).authority();
+          authority = a == null ? "" : a.toLowerCase(Locale.ROOT);
         }
         value = rewriter.rewrite(name, value, scheme, authority);
       }
@@ -402,17 +409,6 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
       }
     }
     return tokens;
-  }
-
-  /** {@code host[:port]} as the client addressed gantry. */
-  private static String publicAuthority(HttpServletRequest request) {
-    String host = request.getHeader("Host");
-    if (host != null && !host.isBlank()) {
-      return host.trim().toLowerCase(Locale.ROOT);
-    }
-    int port = request.getServerPort();
-    boolean defaultPort = port == (request.isSecure() ? 443 : 80);
-    return request.getServerName() + (defaultPort ? "" : ":" + port);
   }
 
   @Override

@@ -26,7 +26,27 @@ final class ServletRequestView implements RequestView {
         return sni;
       }
     }
-    return HostNames.fromAuthority(request.getHeader("Host"));
+    return HostNames.fromAuthority(authority(request));
+  }
+
+  /**
+   * {@code host[:port]} as the client addressed gantry: the {@code Host} header, or on HTTP/2
+   * (which has none) the {@code :authority} Jetty exposes as server name and port.
+   */
+  static String authority(HttpServletRequest request) {
+    String host = request.getHeader("Host");
+    if (host != null && !host.isBlank()) {
+      return host.trim();
+    }
+    String name = request.getServerName();
+    if (name == null || name.isEmpty()) {
+      return null;
+    }
+    if (name.indexOf(':') >= 0 && !name.startsWith("[")) {
+      name = "[" + name + "]";
+    }
+    int port = request.getServerPort();
+    return port <= 0 || port == (request.isSecure() ? 443 : 80) ? name : name + ":" + port;
   }
 
   @Override
