@@ -36,18 +36,18 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.openssl.PKCS8Generator;
 
 /** A tiny test CA issuing leaves with exactly one SAN DNS name each, written as PEM or PKCS#12. */
-final class TestPki {
-  enum Alg { EC, RSA }
+public final class TestPki {
+  public enum Alg { EC, RSA }
 
   private static final AtomicLong SERIAL = new AtomicLong(1000);
   private static final KeyPair RSA_KEYS = keyPair(Alg.RSA); // RSA generation is slow: share one
   private static final KeyPair EC_CA_KEYS = keyPair(Alg.EC);
 
-  final Path dir;
-  final X509Certificate caCert;
+  public final Path dir;
+  public final X509Certificate caCert;
   private final KeyPair caKeys = EC_CA_KEYS;
 
-  TestPki(Path dir) throws Exception {
+  public TestPki(Path dir) throws Exception {
     this.dir = dir;
     X500Name ca = new X500Name("CN=gantry test CA");
     Instant now = Instant.now();
@@ -61,13 +61,13 @@ final class TestPki {
   }
 
   /** A leaf: its own key, one SAN DNS entry (or none when san is null), signed by the CA. */
-  record Leaf(KeyPair keys, X509Certificate cert, X509Certificate ca) {
+  public record Leaf(KeyPair keys, X509Certificate cert, X509Certificate ca) {
     PrivateKey key() {
       return keys.getPrivate();
     }
   }
 
-  Leaf leaf(String san, Alg alg) throws Exception {
+  public Leaf leaf(String san, Alg alg) throws Exception {
     Instant now = Instant.now();
     return leaf("CN=" + (san == null ? "no-san" : san), san, alg,
         now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(90)), false);
@@ -92,7 +92,7 @@ final class TestPki {
   }
 
   /** Writes chain (leaf + CA) to name.crt and the key to name.key in the given PEM key format. */
-  Path[] writePem(String name, Leaf leaf, String keyFormat) throws Exception {
+  public Path[] writePem(String name, Leaf leaf, String keyFormat) throws Exception {
     Path cert = dir.resolve(name + ".crt");
     Path key = dir.resolve(name + ".key");
     Files.writeString(cert, pem(leaf.cert()) + pem(leaf.ca()), StandardCharsets.US_ASCII);

@@ -1,0 +1,316 @@
+package io.gantry.server;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.inject.Guice;
+import io.gantry.server.config.ConfigLoader;
+import io.gantry.server.config.GantryConfig;
+import io.gantry.server.tls.TestPki;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * gantry as {@code bin/gantry run} assembles it (config file, Guice, GantryServer): certificates
+ * chosen by SNI on one port, the SNI/Host check, port mapping, HTTP/2, redirects and the admin
+ * connector, against real backends; TLS checked from the client side.
+ */
+class GantryServerTest {
+  @TempDir
+  static Path dir;
+
+  private static Server backends;
+  private static final Map<String, ServerConnector> BACKEND = new java.util.HashMap<>();
+  private static final BlockingQueue<String> SEEN = new LinkedBlockingQueue<>();
+  private static GantryServer gantry;
+  private static TestPki pki;
+  private static TrustManagerFactory trust;
+
+  @BeforeAll
+  static void start() throws Exception {
+    backends = new Server();
+    for (String name : List.of("hosted", "group", "b", "ui")) {
+      ServerConnector c = new ServerConnector(backends);
+      c.setHost("127.0.0.1");
+      c.setName(name);
+      backends.addConnector(c);
+      BACKEND.put(name, c);
+    }
+    backends.setHandler(new Handler.Abstract() {
+      @Override
+      public boolean handle(Request request, Response response, Callback callback) {
+        String name = request.getConnectionMetaData().getConnector().getName();
+        String seen = name + " " + request.getMethod() + " " + request.getHttpURI().getPathQuery()
+            + " host=" + request.getHeaders().get("Host") + " xfh=" + request.getHeaders().get("X-Forwarded-Host")
+            + " xfp=" + request.getHeaders().get("X-Forwarded-Proto");
+        SEEN.add(seen);
+        response.getHeaders().put("X-Backend", name);
+        Content.Sink.write(response, true, seen, callback);
+        return true;
+      }
+    });
+    backends.start();
+
+    pki = new TestPki(dir);
+    List<String> certs = new ArrayList<>();
+    for (String host : List.of("registry.example.test", "a.example.test", "b.example.test")) {
+      Path[] files = pki.writePem(host, pki.leaf(host, host.startsWith("a.") ? TestPki.Alg.RSA : TestPki.Alg.EC), "pkcs8");
+      certs.add("{ cert = \"" + files[0] + "\", key = \"" + files[1] + "\" }");
+    }
+    Path[] wildcard = pki.writePem("wildcard", pki.leaf("*.example.test", TestPki.Alg.EC), "pkcs8");
+    certs.add("{ cert = \"" + wildcard[0] + "\", key = \"" + wildcard[1] + "\" }");
+
+    Path conf = dir.resolve("gantry.conf");
+    Files.writeString(conf, """
+        gantry {
+          listeners = [
+            { name = https, port = 0, host = 127.0.0.1 }
+            { name = push, port = 0, host = 127.0.0.1 }
+            { name = plain, port = 0, host = 127.0.0.1, tls = false }
+            { name = redirect, port = 0, host = 127.0.0.1, tls = false, redirect-to = 8443 }
+          ]
+          tls { certificates = [ %s ], default-certificate = registry.example.test }
+          upstreams {
+            hosted = "%s/repository/docker-hosted/"
+            group = "%s/repository/docker-group/"
+            b = "%s/repository/docker-b/"
+            ui = "%s/"
+          }
+          routes = [
+            { name = push-port, listener = push, to = hosted }
+            { name = pull, host = registry.example.test, method = [GET, HEAD], to = group }
+            { name = push, host = registry.example.test, to = hosted }
+            { name = project-a, host = a.example.test, to = group }
+            { name = project-b, host = b.example.test, to = b }
+            { name = others, host = "*.example.test", listener = https, to = ui }
+            { name = plain-ui, listener = plain, host = localhost, to = ui }
+          ]
+          admin { host = 127.0.0.1, port = 0 }
+          access-log.enabled = false
+          shutdown-grace = 1s
+        }
+        """.formatted(String.join(", ", certs), url("hosted"), url("group"), url("b"), url("ui")));
+    GantryConfig config = ConfigLoader.defaults().load(conf);
+    gantry = Guice.createInjector(new GantryModule(config)).getInstance(GantryServer.class);
+    gantry.start();
+
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    trust.setCertificateEntry("ca", pki.caCert);
+    GantryServerTest.trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    GantryServerTest.trust.init(trust);
+  }
+
+  /** A new client context per connection: no TLS session of one name is resumed for another. */
+  private static SSLContext trustingClient() throws Exception {
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, trust.getTrustManagers(), null);
+    return context;
+  }
+
+  private static String url(String backend) {
+    return "http://127.0.0.1:" + BACKEND.get(backend).getLocalPort();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gantry.stop();
+    backends.stop();
+  }
+
+  @BeforeEach
+  void drain() {
+    SEEN.clear();
+  }
+
+  /** A raw HTTPS exchange: SNI (null for none), the certificate served, then the response text. */
+  private record Exchange(X509Certificate certificate, String response) {
+    int status() {
+      return Integer.parseInt(response.substring(9, 12));
+    }
+  }
+
+  private static Exchange https(int port, String sni, String hostHeader, String method, String path) throws Exception {
+    try (SSLSocket socket = (SSLSocket) trustingClient().getSocketFactory().createSocket("127.0.0.1", port)) {
+      SSLParameters params = socket.getSSLParameters();
+      params.setServerNames(sni == null ? List.of() : List.of(new SNIHostName(sni)));
+      socket.setSSLParameters(params);
+      socket.setSoTimeout(10_000);
+      socket.startHandshake();
+      X509Certificate served = (X509Certificate) socket.getSession().getPeerCertificates()[0];
+      socket.getOutputStream().write((method + " " + path + " HTTP/1.1\r\nHost: " + hostHeader
+          + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      InputStream in = socket.getInputStream();
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      in.transferTo(out);
+      return new Exchange(served, out.toString(StandardCharsets.ISO_8859_1));
+    }
+  }
+
+  private static String san(X509Certificate c) throws Exception {
+    return (String) c.getSubjectAlternativeNames().iterator().next().get(1);
+  }
+
+  @Test
+  void eachHostOnOnePortGetsItsOwnCertificateAndBackend() throws Exception {
+    int port = gantry.port("https");
+    Exchange registry = https(port, "registry.example.test", "registry.example.test", "GET", "/v2/");
+    Exchange a = https(port, "a.example.test", "a.example.test", "GET", "/v2/");
+    Exchange b = https(port, "b.example.test", "b.example.test:" + port, "GET", "/v2/");
+    assertEquals("registry.example.test", san(registry.certificate()));
+    assertEquals("a.example.test", san(a.certificate()));
+    assertEquals("RSA", a.certificate().getPublicKey().getAlgorithm(), "exact RSA beats the EC wildcard");
+    assertEquals("b.example.test", san(b.certificate()));
+    assertTrue(registry.response().contains("X-Backend: group"), registry.response());
+    assertTrue(a.response().contains("X-Backend: group"), a.response());
+    assertTrue(b.response().contains("X-Backend: b"), b.response());
+    assertTrue(b.response().contains("b GET /repository/docker-b/v2/ host=b.example.test:" + port), b.response());
+  }
+
+  @Test
+  void namesWithoutTheirOwnCertificateGetTheWildcardAndClientsWithoutSniTheDefault() throws Exception {
+    int port = gantry.port("https");
+    Exchange other = https(port, "other.example.test", "other.example.test", "GET", "/");
+    assertEquals("*.example.test", san(other.certificate()));
+    assertEquals(200, other.status());
+    assertTrue(other.response().contains("X-Backend: ui"), other.response());
+    Exchange noSni = https(port, null, "registry.example.test", "GET", "/v2/");
+    assertEquals("registry.example.test", san(noSni.certificate()));
+    assertEquals(200, noSni.status(), "a client without SNI is routed by Host alone");
+  }
+
+  @Test
+  void hostDifferingFromSniIsMisdirectedAndReachesNoBackend() throws Exception {
+    int port = gantry.port("https");
+    for (String host : List.of("b.example.test", "b.example.test:" + port, "registry.example.test")) {
+      Exchange e = https(port, "a.example.test", host, "GET", "/v2/");
+      assertEquals(421, e.status(), e.response());
+    }
+    // The wildcard certificate covers both names; gantry compares the names themselves.
+    Exchange fronted = https(port, "x.example.test", "y.example.test", "GET", "/");
+    assertEquals(421, fronted.status());
+    assertEquals(null, SEEN.poll(300, TimeUnit.MILLISECONDS), "no backend may be contacted");
+  }
+
+  @Test
+  void hostWithoutRoutesOnTheListenerIs421OnTlsAnd404OnPlain() throws Exception {
+    Exchange unknown = https(gantry.port("https"), "unknown.other.test", "unknown.other.test", "GET", "/");
+    assertEquals(421, unknown.status(), unknown.response());
+    given().port(gantry.port("plain")).header("Host", "elsewhere.test").get("/").then().statusCode(404);
+    given().port(gantry.port("plain")).header("Host", "localhost").get("/ui").then().statusCode(200).header("X-Backend", "ui");
+    assertEquals("ui GET /ui host=localhost xfh=localhost xfp=http", SEEN.poll(5, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void portMappingSendsEverythingOnTheListenerToItsUpstream() throws Exception {
+    int port = gantry.port("push");
+    Exchange e = https(port, "registry.example.test", "registry.example.test:" + port, "POST", "/v2/x/blobs/uploads/");
+    assertEquals(200, e.status(), e.response());
+    assertEquals("hosted POST /repository/docker-hosted/v2/x/blobs/uploads/ host=registry.example.test:" + port
+        + " xfh=registry.example.test:" + port + " xfp=https", SEEN.poll(5, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void methodSplitOnOneHost() throws Exception {
+    int port = gantry.port("https");
+    assertTrue(https(port, "registry.example.test", "registry.example.test", "HEAD", "/v2/").response().contains("X-Backend: group"));
+    assertTrue(https(port, "registry.example.test", "registry.example.test", "PUT", "/v2/x/manifests/1").response()
+        .contains("X-Backend: hosted"));
+  }
+
+  @Test
+  void http2OverTlsWorksAndTheBackendSeesThePublicHost() throws Exception {
+    ClientConnector connector = new ClientConnector();
+    SslContextFactory.Client ssl = new SslContextFactory.Client();
+    ssl.setSslContext(trustingClient());
+    connector.setSslContextFactory(ssl);
+    HttpClient client = new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client(connector)));
+    // Resolve the name to 127.0.0.1 ourselves: the URL carries the name for SNI and :authority.
+    client.setSocketAddressResolver((host, p, context, promise) ->
+        {
+          try {
+            promise.succeeded(List.of(new java.net.InetSocketAddress(
+                java.net.InetAddress.getByAddress(host, new byte[] {127, 0, 0, 1}), p)));
+          } catch (java.net.UnknownHostException e) {
+            promise.failed(e);
+          }
+        });
+    client.start();
+    try {
+      int port = gantry.port("https");
+      ContentResponse r = client.newRequest("https://registry.example.test:" + port + "/v2/")
+          .timeout(10, TimeUnit.SECONDS).send();
+      assertEquals(HttpVersion.HTTP_2, r.getVersion());
+      assertEquals(200, r.getStatus());
+      assertEquals("group GET /repository/docker-group/v2/ host=registry.example.test:" + port
+          + " xfh=registry.example.test:" + port + " xfp=https", SEEN.poll(5, TimeUnit.SECONDS));
+    } finally {
+      client.stop();
+    }
+  }
+
+  @Test
+  void plainListenerRedirectsToHttps() {
+    given().port(gantry.port("redirect")).header("Host", "registry.example.test").redirects().follow(false)
+        .get("/v2/x?n=1").then().statusCode(301).header("Location", "https://registry.example.test:8443/v2/x?n=1");
+    given().port(gantry.port("redirect")).header("Host", "registry.example.test").redirects().follow(false)
+        .put("/v2/x").then().statusCode(308);
+  }
+
+  @Test
+  void adminCountsProxiedRequestsPerRouteAndSpeaksPrometheus() throws Exception {
+    int port = gantry.port("https");
+    https(port, "b.example.test", "b.example.test", "GET", "/v2/");
+    https(port, "b.example.test", "b.example.test", "GET", "/v2/");
+    String json = given().port(gantry.adminPort()).get("/metrics").then().statusCode(200).extract().asString();
+    assertTrue(json.contains("\"gantry.route.project-b.requests\":{\"count\":2"), json);
+    String prometheus = given().port(gantry.adminPort()).get("/metrics/prometheus").then().statusCode(200).extract().asString();
+    for (String line : prometheus.lines().toList()) {
+      assertTrue(line.startsWith("#") || line.matches("[a-zA-Z_:][a-zA-Z0-9_:]*(\\{[^}]*\\})? [-+0-9.eE]+|.*(NaN|Inf)"), line);
+    }
+    assertTrue(prometheus.contains("gantry_route_project_b_requests_count 2"), prometheus);
+    given().port(gantry.adminPort()).get("/routes").then().statusCode(200)
+        .body(containsString("project-b: host(b.example.test) -> http://127.0.0.1:"));
+    given().port(gantry.adminPort()).get("/ready").then().statusCode(200);
+    String misdirected = given().port(gantry.adminPort()).get("/metrics").asString();
+    assertTrue(misdirected.toLowerCase(Locale.ROOT).contains("gantry.listener.https.misdirected"), misdirected);
+  }
+}
