@@ -1,0 +1,155 @@
+package io.gantry.dist;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The built tarball as a user runs it: unpack, {@code bin/gantry check}, {@code explain}, {@code
+ * run}, request through it, SIGTERM. Backend: the JDK's own HTTP server.
+ */
+class DistributionIT {
+  @TempDir
+  static Path dir;
+  private static Path home;
+  private static HttpServer backend;
+  private static final List<String> SEEN = new ArrayList<>();
+
+  @BeforeAll
+  static void unpack() throws Exception {
+    Path tarball = Path.of(System.getProperty("gantry.tarball"));
+    assertTrue(Files.isRegularFile(tarball), "no distribution at " + tarball);
+    assertEquals(0, new ProcessBuilder("tar", "xzf", tarball.toString(), "-C", dir.toString()).inheritIO().start().waitFor());
+    try (var entries = Files.list(dir)) {
+      home = entries.filter(p -> p.getFileName().toString().startsWith("gantry-")).findFirst().orElseThrow();
+    }
+    backend = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    backend.createContext("/", exchange -> {
+      synchronized (SEEN) {
+        SEEN.add(exchange.getRequestMethod() + " " + exchange.getRequestURI() + " host=" + exchange.getRequestHeaders().getFirst("Host"));
+      }
+      byte[] body = "from backend".getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    backend.start();
+  }
+
+  @AfterAll
+  static void stopBackend() {
+    backend.stop(0);
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static Process gantry(Path log, String... args) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(home.resolve("bin/gantry").toString());
+    command.addAll(List.of(args));
+    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  @Test
+  void theDistributionHasItsParts() {
+    for (String part : List.of("bin/gantry", "conf/gantry.conf", "lib", "systemd/gantry.service", "README.md", "LICENSE")) {
+      assertTrue(Files.exists(home.resolve(part)), part);
+    }
+    assertTrue(Files.isExecutable(home.resolve("bin/gantry")));
+  }
+
+  @Test
+  void runProxiesByHostAndMethodAndStopsOnSigterm() throws Exception {
+    int http = freePort();
+    int https = freePort();
+    String upstream = "http://127.0.0.1:" + backend.getAddress().getPort();
+    Path conf = dir.resolve("it.conf");
+    Files.writeString(conf, """
+        gantry {
+          listeners = [
+            { name = https, port = %d, host = 127.0.0.1 }
+            { name = plain, port = %d, host = 127.0.0.1, tls = false }
+          ]
+          tls.self-signed { hosts = [localhost], dir = tls }
+          upstreams { group = "%s/repository/docker-group/", hosted = "%s/repository/docker-hosted/" }
+          routes = [
+            { host = localhost, method = [GET, HEAD], to = group }
+            { host = localhost, to = hosted }
+          ]
+          admin.enabled = false
+          shutdown-grace = 2s
+        }
+        """.formatted(https, http, upstream, upstream));
+    Path checkLog = dir.resolve("check.log");
+    assertEquals(0, gantry(checkLog, "check", conf.toString()).waitFor(), Files.readString(checkLog));
+    Path explainLog = dir.resolve("explain.log");
+    assertEquals(0, gantry(explainLog, "explain", conf.toString(), "https://localhost:" + https + "/v2/x", "-X", "PUT").waitFor());
+    assertTrue(Files.readString(explainLog).contains("-> " + upstream + "/repository/docker-hosted/v2/x"), Files.readString(explainLog));
+
+    Path log = dir.resolve("run.log");
+    Process server = gantry(log, "run", conf.toString());
+    try {
+      awaitPort(http, server, log);
+      awaitPort(https, server, log);
+      given().port(http).header("Host", "localhost").get("/v2/").then().statusCode(200);
+      given().port(http).header("Host", "localhost").put("/v2/x/manifests/1").then().statusCode(200);
+      given().relaxedHTTPSValidation().baseUri("https://localhost").port(https).get("/v2/tls").then().statusCode(200);
+      synchronized (SEEN) {
+        assertTrue(SEEN.contains("GET /repository/docker-group/v2/ host=localhost"), SEEN.toString());
+        assertTrue(SEEN.contains("PUT /repository/docker-hosted/v2/x/manifests/1 host=localhost"), SEEN.toString());
+        assertTrue(SEEN.contains("GET /repository/docker-group/v2/tls host=localhost:" + https), SEEN.toString());
+      }
+      String startup = Files.readString(log);
+      assertTrue(startup.contains("listener https on https://127.0.0.1:" + https), startup);
+      assertTrue(startup.contains("gantry started in"), startup);
+      assertTrue(Files.exists(dir.resolve("tls/selfsigned.crt")), "self-signed certificate kept next to the config");
+    } finally {
+      server.destroy(); // SIGTERM
+      assertTrue(server.waitFor(20, TimeUnit.SECONDS), "gantry did not stop on SIGTERM");
+    }
+  }
+
+  @Test
+  void runRefusesAnInvalidConfigWithFileLineAndKey() throws Exception {
+    Path conf = dir.resolve("bad.conf");
+    Files.writeString(conf, "gantry {\n  listeners = [ { name = x, port = 70000, tls = false } ]\n}\n");
+    Path log = dir.resolve("bad.log");
+    int code = gantry(log, "run", conf.toString()).waitFor();
+    assertEquals(2, code);
+    assertTrue(Files.readString(log).contains("bad.conf:2: gantry.listeners[0].port"), Files.readString(log));
+  }
+
+  private static void awaitPort(int port, Process server, Path log) throws Exception {
+    for (int i = 0; i < 300; i++) {
+      if (!server.isAlive()) {
+        throw new AssertionError("gantry exited: " + Files.readString(log));
+      }
+      try (Socket s = new Socket("127.0.0.1", port)) {
+        return;
+      } catch (IOException notYet) {
+        Thread.sleep(100);
+      }
+    }
+    throw new AssertionError("port " + port + " not open after 30 s: " + Files.readString(log));
+  }
+}

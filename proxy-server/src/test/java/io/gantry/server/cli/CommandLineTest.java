@@ -1,0 +1,127 @@
+package io.gantry.server.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gantry.server.Main;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code gantry check} and {@code gantry explain} on good and bad configurations. */
+class CommandLineTest {
+  @TempDir
+  Path dir;
+  private Path good;
+
+  /** Runs the command line; returns exit code, stdout and stderr. */
+  private record Run(int code, String out, String err) {}
+
+  private Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cli = Main.commandLine();
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    int code = cli.execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @BeforeEach
+  void write() throws Exception {
+    good = dir.resolve("gantry.conf");
+    Files.writeString(good, """
+        gantry {
+          listeners = [
+            { name = https, port = 8443 }
+            { name = push, port = 8086 }
+            { name = plain, port = 8080, tls = false }
+          ]
+          tls.self-signed { hosts = [registry.example.com, nexus.example.com], dir = tls }
+          upstreams {
+            docker-group = "http://127.0.0.1:8081/repository/docker-group/"
+            docker-hosted = "http://127.0.0.1:8081/repository/docker-hosted/"
+            nexus = "http://127.0.0.1:8081/"
+          }
+          routes = [
+            { name = push-port, listener = push, to = docker-hosted }
+            { name = pull, host = registry.example.com, method = [GET, HEAD], to = docker-group }
+            { name = push, host = registry.example.com, to = docker-hosted }
+            { name = ui-registry, host = nexus.example.com, user-agent = docker, to = docker-group }
+            { name = ui, host = nexus.example.com, to = nexus }
+          ]
+          admin.port = 0
+        }
+        """);
+  }
+
+  @Test
+  void checkPrintsCertificatesAndTheRouteTable() {
+    Run r = run("check", good.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("certificate "), r.out());
+    assertTrue(r.out().contains("  2. pull: host(registry.example.com) && method(GET,HEAD) -> http://127.0.0.1:8081/repository/docker-group/"), r.out());
+    assertTrue(r.out().contains(": OK"), r.out());
+  }
+
+  @Test
+  void checkNamesFileLineAndKeyOfEveryError() throws Exception {
+    Path bad = dir.resolve("bad.conf");
+    Files.writeString(bad, """
+        gantry {
+          listeners = [ { name = plain, port = 8080, tls = false } ]
+          upstreams { nexus = "http://127.0.0.1:8081/" }
+          routes = [
+            { host = "a..b", to = nexus }
+            { host = x.example.com, to = nexsu }
+          ]
+        }
+        """);
+    Run r = run("check", bad.toString());
+    assertEquals(1, r.code());
+    assertTrue(r.err().contains("bad.conf:5: gantry.routes[0].host"), r.err());
+    assertTrue(r.err().contains("bad.conf:6: gantry.routes[1].to"), r.err());
+    assertTrue(r.err().contains("did you mean 'nexus'"), r.err());
+  }
+
+  @Test
+  void checkReportsAMissingFile() {
+    Run r = run("check", dir.resolve("missing.conf").toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("cannot read"), r.err());
+  }
+
+  @Test
+  void explainShowsRouteAndUpstreamUrl() {
+    Run r = run("explain", good.toString(), "https://registry.example.com:8443/v2/library/alpine/blobs/uploads/?x=1", "-X", "POST");
+    assertEquals(0, r.code(), r.out() + r.err());
+    assertTrue(r.out().contains("route 3 'push': host(registry.example.com)"), r.out());
+    assertTrue(r.out().contains("-> http://127.0.0.1:8081/repository/docker-hosted/v2/library/alpine/blobs/uploads/?x=1"), r.out());
+  }
+
+  @Test
+  void explainFollowsTheUserAgent() {
+    Run docker = run("explain", good.toString(), "https://nexus.example.com:8443/service/rest/v1/status", "-A", "docker/24.0.7");
+    assertTrue(docker.out().contains("route 4 'ui-registry'"), docker.out());
+    Run browser = run("explain", good.toString(), "https://nexus.example.com:8443/service/rest/v1/status", "-A", "Mozilla/5.0");
+    assertTrue(browser.out().contains("route 5 'ui'"), browser.out());
+  }
+
+  @Test
+  void explainSaysWhyNone() {
+    Run misdirected = run("explain", good.toString(), "https://other.example.com:8443/v2/");
+    assertEquals(1, misdirected.code());
+    assertTrue(misdirected.out().contains("421 Misdirected Request"), misdirected.out());
+    Run traversal = run("explain", good.toString(), "https://registry.example.com:8443/v2/..%2f..%2fadmin");
+    assertTrue(traversal.out().contains("-> 400"), traversal.out());
+    Run noListener = run("explain", good.toString(), "https://registry.example.com:9999/v2/");
+    assertTrue(noListener.out().contains("no listener on port 9999"), noListener.out());
+    Run portMapped = run("explain", good.toString(), "https://anything.example.com:8086/v2/");
+    assertTrue(portMapped.out().contains("route 1 'push-port'"), portMapped.out());
+  }
+}
