@@ -1,0 +1,55 @@
+package io.gantry.proxy.target;
+
+import io.gantry.proxy.route.RequestView;
+import io.gantry.proxy.route.Route;
+import io.gantry.proxy.route.RouteTable;
+import java.util.function.Function;
+
+/**
+ * Decides where a request goes: normalises its path, finds the first matching route, and builds
+ * the upstream URL. Everything a request can be refused for before any backend is contacted is
+ * decided here: an unsafe path (400), no matching route (404), an encoded slash on a route that
+ * does not allow it (400).
+ */
+public final class TargetRewriter {
+  private final RouteTable table;
+
+  public TargetRewriter(RouteTable table) {
+    this.table = table;
+  }
+
+  public RouteTable table() {
+    return table;
+  }
+
+  /** The outcome for one request. */
+  public sealed interface Decision permits Forward, Refuse {}
+
+  /** Forward to {@code target} (the full upstream URL) on {@code route}. */
+  public record Forward(Route route, String path, String target) implements Decision {}
+
+  /** Answer {@code status} without contacting a backend; {@code route} is null unless one matched. */
+  public record Refuse(int status, String reason, Route route, String path) implements Decision {}
+
+  /**
+   * Decides for a request with the given raw (percent-encoded) path and query.
+   *
+   * @param viewOfPath makes the request view routes are matched on, given the normalised path
+   */
+  public Decision decide(String rawPath, String rawQuery, Function<String, RequestView> viewOfPath) {
+    String path;
+    try {
+      path = PathNormalizer.normalize(rawPath);
+    } catch (UnsafePathException e) {
+      return new Refuse(400, e.getMessage(), null, null);
+    }
+    Route route = table.match(viewOfPath.apply(path));
+    if (route == null) {
+      return new Refuse(404, "no route", null, path);
+    }
+    if (!route.allowEncodedSlashes() && path.indexOf("%2F") >= 0) {
+      return new Refuse(400, "encoded slash in path", route, path);
+    }
+    return new Forward(route, path, route.upstream().target(path, rawQuery));
+  }
+}
