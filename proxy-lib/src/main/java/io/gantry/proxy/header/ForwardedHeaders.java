@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpFields;
 
 /**
@@ -88,6 +89,9 @@ public final class ForwardedHeaders {
   public void apply(ClientConnection client, InboundHeaders inbound, HttpFields.Mutable upstream) {
     boolean trust = isTrusted(client.remoteAddress());
     String remote = client.remoteAddress();
+    if (remote != null && remote.startsWith("[") && remote.endsWith("]")) {
+      remote = remote.substring(1, remote.length() - 1); // one form; node() adds RFC 7239's brackets
+    }
     String proto = client.secure() ? "https" : "http";
     String host = client.hostHeader() == null || client.hostHeader().isBlank()
         ? client.localHost() : client.hostHeader().trim();
@@ -145,6 +149,9 @@ public final class ForwardedHeaders {
 
   /** An address block; IPv4 and IPv6. */
   record Cidr(byte[] network, int bits, String text) {
+    private static final Pattern DOTTED_QUAD =
+        Pattern.compile("((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])");
+
     static Cidr parse(String text) {
       String t = text.trim();
       int slash = t.indexOf('/');
@@ -195,6 +202,11 @@ public final class ForwardedHeaders {
         if (!(Character.digit(c, 16) >= 0 || c == '.' || c == ':' || c == '%')) {
           return null;
         }
+      }
+      // Without a colon only a dotted quad: InetAddress also reads the legacy forms ("10" is
+      // 0.0.0.10, so "10/8" would trust 0.0.0.0/8) and resolves anything else through DNS.
+      if (t.indexOf(':') < 0 && !DOTTED_QUAD.matcher(t).matches()) {
+        return null;
       }
       try {
         return InetAddress.getByName(t).getAddress(); // a literal: no lookup happens

@@ -28,7 +28,9 @@ public final class ResponseHeaderRewriter {
   public ResponseHeaderRewriter(Upstream upstream) {
     this.prefix = upstream.prefix();
     this.prefixWithoutSlash = prefix.substring(0, prefix.length() - 1);
-    String host = upstream.host().contains(":") ? "[" + upstream.host() + "]" : upstream.host();
+    // Upstream.host() keeps the brackets of an IPv6 literal (java.net.URI does); add them only if missing.
+    String host = upstream.host().contains(":") && !upstream.host().startsWith("[")
+        ? "[" + upstream.host() + "]" : upstream.host();
     this.upstreamAuthority = host + ":" + upstream.port();
     boolean defaultPort = upstream.port() == (upstream.scheme().equals("https") ? 443 : 80);
     this.upstreamHostOnly = defaultPort ? host : null;

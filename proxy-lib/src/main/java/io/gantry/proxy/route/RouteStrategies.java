@@ -1,5 +1,7 @@
 package io.gantry.proxy.route;
 
+import io.gantry.proxy.target.PathNormalizer;
+import io.gantry.proxy.target.UnsafePathException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -110,7 +112,16 @@ public final class RouteStrategies {
           || t.endsWith("/..") || t.endsWith("/.") || t.contains("//")) {
         throw new IllegalArgumentException("path: '" + p + "' (expected: a normalised path prefix such as /v2/)");
       }
-      return t.endsWith("/") ? t : t + "/";
+      // Request paths are matched in PathNormalizer's form (%76%32 is v2, hex upper case, non-ASCII
+      // encoded), so the prefix must be in that form too or it never matches.
+      String normal;
+      try {
+        normal = PathNormalizer.normalize(t);
+      } catch (UnsafePathException e) {
+        throw new IllegalArgumentException("path: '" + p + "' (expected: a normalised path prefix such as /v2/: "
+            + e.getMessage() + ")");
+      }
+      return normal.endsWith("/") ? normal : normal + "/";
     });
     return new Strategies.PathPrefix(list);
   }

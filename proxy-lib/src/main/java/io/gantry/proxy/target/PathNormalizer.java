@@ -155,16 +155,35 @@ public final class PathNormalizer {
       } else if (isPlain(c) || c == ';') {
         b.append(c);
       } else {
-        for (byte x : String.valueOf(c).getBytes(StandardCharsets.UTF_8)) {
+        // A code point, not a char: a supplementary character is a surrogate pair, and one
+        // surrogate alone encodes to '?'.
+        int codePoint = raw.codePointAt(i);
+        for (byte x : new String(Character.toChars(codePoint)).getBytes(StandardCharsets.UTF_8)) {
           b.append('%').append(HEX[(x >> 4) & 0xf]).append(HEX[x & 0xf]);
         }
+        i += Character.charCount(codePoint) - 1;
       }
     }
     String segment = b.toString();
+    if (hasDoubleEncoding(segment)) {
+      // Also when assembled from decoded unreserved escapes: %25%32%65 is %252e once canonical.
+      throw new UnsafePathException("double percent-encoding");
+    }
     if (encodedSlash || segment.indexOf('%') >= 0) {
       refuseHiddenDotSegments(segment);
     }
     return segment;
+  }
+
+  /** Whether a canonical segment holds {@code %25} followed by two hex digits. */
+  private static boolean hasDoubleEncoding(String segment) {
+    for (int i = segment.indexOf("%25"); i >= 0; i = segment.indexOf("%25", i + 1)) {
+      if (i + 4 < segment.length() && Character.digit(segment.charAt(i + 3), 16) >= 0
+          && Character.digit(segment.charAt(i + 4), 16) >= 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

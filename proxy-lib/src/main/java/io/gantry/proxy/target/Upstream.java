@@ -54,9 +54,13 @@ public final class Upstream {
     if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
       throw new IllegalArgumentException("upstream: '" + b.url + "' (expected: no query or fragment)");
     }
+    if (uri.getPort() != -1 && (uri.getPort() < 1 || uri.getPort() > 65535)) {
+      // java.net.URI accepts any number; 0 would silently become the default port.
+      throw new IllegalArgumentException("upstream: '" + b.url + "' (expected: port 1-65535)");
+    }
     String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
     if (!path.startsWith("/") || path.contains("/../") || path.contains("/./") || path.endsWith("/..")
-        || path.contains("//")) {
+        || path.endsWith("/.") || path.contains("//")) {
       throw new IllegalArgumentException("upstream: '" + b.url + "' (expected: a normalised path prefix)");
     }
     if (!path.endsWith("/")) {
@@ -74,7 +78,8 @@ public final class Upstream {
     this.prefix = path;
     String authority = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     this.base = scheme + "://" + authority + ":" + port + prefix.substring(0, prefix.length() - 1);
-    this.url = scheme + "://" + authority + (uri.getPort() > 0 ? ":" + port : "") + prefix;
+    boolean defaultPort = port == (s.equals("https") ? 443 : 80);
+    this.url = scheme + "://" + authority + (defaultPort ? "" : ":" + port) + prefix; // one form per upstream
     this.connectTimeout = b.connectTimeout;
     this.idleTimeout = b.idleTimeout;
     this.trustStore = b.trustStore;

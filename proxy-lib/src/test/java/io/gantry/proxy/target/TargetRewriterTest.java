@@ -1,0 +1,71 @@
+package io.gantry.proxy.target;
+
+import static io.gantry.proxy.route.RouteStrategies.host;
+import static io.gantry.proxy.route.RouteStrategies.pathPrefix;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.gantry.proxy.route.RequestView;
+import io.gantry.proxy.route.Route;
+import io.gantry.proxy.route.RouteTable;
+import io.gantry.proxy.target.TargetRewriter.Decision;
+import io.gantry.proxy.target.TargetRewriter.Forward;
+import io.gantry.proxy.target.TargetRewriter.Refuse;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Where a request goes, or why it is refused before any backend is contacted. */
+class TargetRewriterTest {
+  private static final TargetRewriter TARGETS = new TargetRewriter(RouteTable.builder()
+      .route(Route.builder("raw").when(host("raw.example.com")).to("http://nexus:8081/repository/raw-hosted/")
+          .allowEncodedSlashes(true).build())
+      .route(Route.of("registry", host("registry.example.com").and(pathPrefix("/v2/")),
+          io.gantry.proxy.target.Upstream.of("http://nexus:8081/repository/docker-hosted/")))
+      .build());
+
+  private static Decision decide(String host, String rawPath, String rawQuery) {
+    return TARGETS.decide(rawPath, rawQuery, path -> RequestView.builder().host(host).path(path).build());
+  }
+
+  @ParameterizedTest(name = "{0}{1}?{2} -> {4}")
+  @CsvSource(delimiter = '|', value = {
+      "registry.example.com | /v2/                   |          | registry | http://nexus:8081/repository/docker-hosted/v2/",
+      "registry.example.com | /v2                    |          | registry | http://nexus:8081/repository/docker-hosted/v2",
+      "registry.example.com | /v2/a/./b/../c         | n=1      | registry | http://nexus:8081/repository/docker-hosted/v2/a/c?n=1",
+      "registry.example.com | /%76%32/x              | a=%2F%zz | registry | http://nexus:8081/repository/docker-hosted/v2/x?a=%2F%zz",
+      "registry.example.com | //v2//x                |          | registry | http://nexus:8081/repository/docker-hosted/v2/x",
+      "raw.example.com      | /a%2fb/c               |          | raw      | http://nexus:8081/repository/raw-hosted/a%2Fb/c",
+      "raw.example.com      | /x/../y                | z        | raw      | http://nexus:8081/repository/raw-hosted/y?z",
+  })
+  void forwards(String host, String rawPath, String rawQuery, String route, String target) {
+    Forward f = assertInstanceOf(Forward.class, decide(host, rawPath, rawQuery));
+    assertEquals(route, f.route().name());
+    assertEquals(target, f.target());
+  }
+
+  @ParameterizedTest(name = "{0}{1} -> {2} {3}")
+  @CsvSource(delimiter = '|', value = {
+      "registry.example.com | /v2/../../service/rest    | 400 | path climbs above '/'  | ",
+      "registry.example.com | /v2/%2e%2e/%2e%2e/x       | 400 | path climbs above '/'  | ",
+      "registry.example.com | /v2/..%2f..%2fx           | 400 | encoded dot segment    | ",
+      "registry.example.com | /v2/%252e%252e/x          | 400 | double percent-encoding| ",
+      "registry.example.com | /v2/a%5cb                 | 400 | encoded backslash      | ",
+      "registry.example.com | /v2/a%00                  | 400 | encoded control character | ",
+      "registry.example.com | /v2/%zz                   | 400 | malformed percent-encoding | ",
+      "registry.example.com | /service/rest/v1/status   | 404 | no route               | ",
+      "other.example.com    | /v2/                      | 404 | no route               | ",
+      "registry.example.com | /v2/a%2fb                 | 400 | encoded slash in path  | registry",
+      "registry.example.com | /v2/a%2Fb/manifests/x     | 400 | encoded slash in path  | registry",
+  })
+  void refuses(String host, String rawPath, int status, String reason, String route) {
+    Refuse r = assertInstanceOf(Refuse.class, decide(host, rawPath, null));
+    assertEquals(status, r.status());
+    assertEquals(reason.trim(), r.reason());
+    if (route == null) {
+      assertNull(r.route());
+    } else {
+      assertEquals(route, r.route().name());
+    }
+  }
+}
