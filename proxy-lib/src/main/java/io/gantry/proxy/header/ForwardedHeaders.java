@@ -116,7 +116,7 @@ public final class ForwardedHeaders {
     upstream.put("X-Real-IP", inRealIp == null ? firstOf(inFor, remote) : inRealIp);
     StringBuilder element = new StringBuilder("for=").append(node(remote));
     if (host != null) {
-      element.append(";host=\"").append(host).append('"');
+      element.append(";host=\"").append(host.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
     }
     element.append(";proto=").append(proto);
     upstream.put("Forwarded", inForwarded == null ? element.toString() : inForwarded + ", " + element);

@@ -106,23 +106,27 @@ public final class ResponseHeaderRewriter {
         || samePublicHost(authority, publicAuthority);
   }
 
-  /** A backend may drop a default port or add one; the public host without a port is still ours. */
+  /**
+   * The public host written without its port (a backend that dropped it), or with the scheme's
+   * default port when the public authority has none, is still ours; another explicit port is
+   * another endpoint.
+   */
   private static boolean samePublicHost(String authority, String publicAuthority) {
-    int colon = publicAuthority.lastIndexOf(':');
-    boolean publicHasPort = colon > publicAuthority.lastIndexOf(']');
-    if (publicHasPort) {
+    if (!hostOf(authority).equalsIgnoreCase(hostOf(publicAuthority))) {
       return false;
     }
-    String host = authority;
-    int c = authority.lastIndexOf(':');
-    if (c > authority.lastIndexOf(']')) {
-      String port = authority.substring(c + 1);
-      if (!port.equals("443") && !port.equals("80")) {
-        return false;
-      }
-      host = authority.substring(0, c);
-    }
-    return host.equalsIgnoreCase(publicAuthority);
+    String port = portOf(authority);
+    return port == null || (portOf(publicAuthority) == null && (port.equals("443") || port.equals("80")));
+  }
+
+  private static String portOf(String authority) {
+    int colon = authority.lastIndexOf(':');
+    return colon > authority.lastIndexOf(']') ? authority.substring(colon + 1) : null;
+  }
+
+  private static String hostOf(String authority) {
+    int colon = authority.lastIndexOf(':');
+    return colon > authority.lastIndexOf(']') ? authority.substring(0, colon) : authority;
   }
 
   private String stripPrefix(String pathAndMore) {

@@ -29,6 +29,9 @@ public final class HostNames {
 
   /** Lower case, without one trailing dot; the form every host comparison in gantry uses. */
   public static String normalize(String host) {
+    if (host == null) {
+      return "";
+    }
     String h = host;
     if (h.endsWith(".")) {
       h = h.substring(0, h.length() - 1);

@@ -48,13 +48,25 @@ public final class Upstream {
     if (!s.equals("http") && !s.equals("https")) {
       throw new IllegalArgumentException("upstream: '" + b.url + "' (expected: an http:// or https:// URL)");
     }
-    if (uri.getHost() == null || uri.getRawUserInfo() != null) {
+    String uriHost = uri.getHost();
+    int uriPort = uri.getPort();
+    if (uriHost == null && uri.getRawAuthority() != null) {
+      // java.net.URI gives no host for names with '_' (docker-compose service names such as
+      // nexus_1), which are fine on a private network: read the authority ourselves.
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("([A-Za-z0-9_.-]+)(?::([0-9]{1,5}))?")
+          .matcher(uri.getRawAuthority());
+      if (m.matches()) {
+        uriHost = m.group(1);
+        uriPort = m.group(2) == null ? -1 : Integer.parseInt(m.group(2));
+      }
+    }
+    if (uriHost == null || uri.getRawUserInfo() != null) {
       throw new IllegalArgumentException("upstream: '" + b.url + "' (expected: http[s]://host[:port]/prefix/ without user info)");
     }
     if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
       throw new IllegalArgumentException("upstream: '" + b.url + "' (expected: no query or fragment)");
     }
-    if (uri.getPort() != -1 && (uri.getPort() < 1 || uri.getPort() > 65535)) {
+    if (uriPort != -1 && (uriPort < 1 || uriPort > 65535)) {
       // java.net.URI accepts any number; 0 would silently become the default port.
       throw new IllegalArgumentException("upstream: '" + b.url + "' (expected: port 1-65535)");
     }
@@ -73,8 +85,8 @@ public final class Upstream {
       throw new IllegalArgumentException("upstream " + b.url + ": idle-timeout " + b.idleTimeout + " (expected: > 0)");
     }
     this.scheme = s;
-    this.host = uri.getHost().toLowerCase(Locale.ROOT);
-    this.port = uri.getPort() > 0 ? uri.getPort() : (s.equals("https") ? 443 : 80);
+    this.host = uriHost.toLowerCase(Locale.ROOT);
+    this.port = uriPort > 0 ? uriPort : (s.equals("https") ? 443 : 80);
     this.prefix = path;
     String authority = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     this.base = scheme + "://" + authority + ":" + port + prefix.substring(0, prefix.length() - 1);

@@ -132,4 +132,11 @@ class ResponseHeaderRewriterTest {
       assertFalse(ResponseHeaderRewriter.rewrites(n), n);
     }
   }
+
+  @Test
+  void thePublicHostWithoutItsPortIsStillOurs() {
+    ResponseHeaderRewriter r = new ResponseHeaderRewriter(Upstream.of(HOSTED));
+    assertEquals("https://" + PUBLIC + "/v2/x/blobs/uploads/1",
+        r.rewrite("Location", "https://registry.example.com/repository/docker-hosted/v2/x/blobs/uploads/1", "https", PUBLIC));
+  }
 }

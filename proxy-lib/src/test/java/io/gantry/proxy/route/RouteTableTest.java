@@ -188,4 +188,13 @@ class RouteTableTest {
     assertEquals(List.of("push-port", "pull", "debug", "push", "wild", "admin", "ui"), names);
     assertThrows(UnsupportedOperationException.class, () -> TABLE.routes().clear());
   }
+
+  @org.junit.jupiter.api.Test
+  void acceptsHostOfNullIsTheEmptyHost() {
+    io.gantry.proxy.route.RouteTable table = io.gantry.proxy.route.RouteTable.builder()
+        .route(io.gantry.proxy.route.Route.of("any", io.gantry.proxy.route.RouteStrategies.any(),
+            io.gantry.proxy.target.Upstream.of("http://127.0.0.1:1/")))
+        .build();
+    org.junit.jupiter.api.Assertions.assertTrue(table.acceptsHost(null, 80, null));
+  }
 }

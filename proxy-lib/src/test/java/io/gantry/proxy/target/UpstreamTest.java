@@ -83,4 +83,13 @@ class UpstreamTest {
     assertNotEquals(Upstream.of("http://nexus:8081/r/"), Upstream.of("http://nexus:8082/r/"));
     assertNotEquals(Upstream.of("http://n/"), Upstream.builder("http://n/").connectTimeout(Duration.ofSeconds(1)).build());
   }
+
+  @Test
+  void dockerComposeServiceNamesWithUnderscoresAreHosts() {
+    Upstream u = Upstream.of("http://nexus_1:8081/repository/docker-group/");
+    assertEquals("nexus_1", u.host());
+    assertEquals(8081, u.port());
+    assertEquals("http://nexus_1:8081/repository/docker-group/v2/?n=1", u.target("/v2/", "n=1"));
+    assertThrows(IllegalArgumentException.class, () -> Upstream.of("http://nexus_1:99999/"));
+  }
 }
