@@ -49,7 +49,7 @@ public final class ErrorResponses {
   /** The Docker Registry HTTP API V2 error document. */
   static String registryJson(int status, String message) {
     String code = switch (status) {
-      case 400, 404, 421 -> "UNSUPPORTED";
+      case 400, 404, 405, 421 -> "UNSUPPORTED";
       case 429 -> "TOOMANYREQUESTS";
       case 502, 503, 504 -> "UNAVAILABLE";
       default -> "UNKNOWN";
@@ -61,6 +61,7 @@ public final class ErrorResponses {
     return switch (status) {
       case 400 -> "Bad Request";
       case 404 -> "Not Found";
+      case 405 -> "Method Not Allowed";
       case 408 -> "Request Timeout";
       case 421 -> "Misdirected Request";
       case 500 -> "Internal Server Error";

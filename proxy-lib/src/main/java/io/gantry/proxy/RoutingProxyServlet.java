@@ -243,6 +243,9 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
       case 404 -> "no route for this request";
       default -> refuse.reason();
     };
+    if (refuse.status() == 405) {
+      clientResponse.setHeader("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+    }
     try {
       ErrorResponses.write(clientResponse, refuse.status(), refuse.path() == null ? "/" : refuse.path(), message);
     } catch (IOException e) {

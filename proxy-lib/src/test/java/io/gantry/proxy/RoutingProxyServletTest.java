@@ -268,6 +268,17 @@ class RoutingProxyServletTest {
         .body("errors[0].code", equalTo("MANIFEST_UNKNOWN"));
   }
 
+  @Test
+  void traceAndConnectAreRefusedWithoutContactingABackend() throws Exception {
+    RawHttp.Reply trace = RawHttp.send(proxy.port(), "TRACE /v2/ HTTP/1.1\r\nHost: registry.example.com\r\n"
+        + "Authorization: Bearer secret\r\nConnection: close\r\n\r\n");
+    assertEquals(405, trace.status());
+    assertTrue(trace.header("Allow").contains("GET"));
+    assertFalse(trace.body().contains("secret"));
+    assertEquals(405, RawHttp.send(proxy.port(), "TRACK /v2/ HTTP/1.1\r\nHost: registry.example.com\r\nConnection: close\r\n\r\n").status());
+    assertTrue(group.all().isEmpty() && hosted.all().isEmpty());
+  }
+
   private void awaitEvents(int n) throws InterruptedException {
     for (int i = 0; i < 100 && events.size() < n; i++) {
       Thread.sleep(50);

@@ -8,10 +8,16 @@ import java.util.function.Function;
 /**
  * Decides where a request goes: normalises its path, finds the first matching route, and builds
  * the upstream URL. Everything a request can be refused for before any backend is contacted is
- * decided here: an unsafe path (400), no matching route (404), an encoded slash on a route that
- * does not allow it (400).
+ * decided here: an unsafe path (400), TRACE, TRACK and CONNECT (405), no matching route (404), an
+ * encoded slash on a route that does not allow it (400).
  */
 public final class TargetRewriter {
+  /**
+   * TRACE/TRACK echo the request, credentials included, back to whoever can read the response
+   * (cross-site tracing); CONNECT would turn a reverse proxy into a tunnel.
+   */
+  private static final java.util.Set<String> REFUSED_METHODS = java.util.Set.of("TRACE", "TRACK", "CONNECT");
+
   private final RouteTable table;
 
   public TargetRewriter(RouteTable table) {
@@ -43,7 +49,11 @@ public final class TargetRewriter {
     } catch (UnsafePathException e) {
       return new Refuse(400, e.getMessage(), null, null);
     }
-    Route route = table.match(viewOfPath.apply(path));
+    RequestView view = viewOfPath.apply(path);
+    if (REFUSED_METHODS.contains(view.method())) {
+      return new Refuse(405, "method " + view.method() + " is not proxied", null, path);
+    }
+    Route route = table.match(view);
     if (route == null) {
       return new Refuse(404, "no route", null, path);
     }
