@@ -106,6 +106,7 @@ class GantryServerTest {
             { name = push, port = 0, host = 127.0.0.1 }
             { name = plain, port = 0, host = 127.0.0.1, tls = false }
             { name = redirect, port = 0, host = 127.0.0.1, tls = false, redirect-to = 8443 }
+            { name = strict, port = 0, host = 127.0.0.1, hsts { max-age = 30d, include-subdomains = true } }
           ]
           tls { certificates = [ %s ], default-certificate = registry.example.test }
           upstreams {
@@ -285,6 +286,14 @@ class GantryServerTest {
     } finally {
       client.stop();
     }
+  }
+
+  @Test
+  void hstsIsSentOnlyWhereTheListenerAsksForIt() throws Exception {
+    Exchange strict = https(gantry.port("strict"), "registry.example.test", "registry.example.test", "GET", "/v2/");
+    assertTrue(strict.response().contains("Strict-Transport-Security: max-age=2592000; includeSubDomains"), strict.response());
+    Exchange plain = https(gantry.port("https"), "registry.example.test", "registry.example.test", "GET", "/v2/");
+    assertTrue(!plain.response().contains("Strict-Transport-Security"), plain.response());
   }
 
   @Test

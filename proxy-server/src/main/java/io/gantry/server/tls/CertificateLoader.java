@@ -53,8 +53,13 @@ import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
  * }</pre>
  */
 public final class CertificateLoader {
-  /** Only for decrypting encrypted PEM keys; never registered as a global JCA provider. */
-  private static final BouncyCastleProvider BC = new BouncyCastleProvider();
+  /**
+   * Only for decrypting encrypted PEM keys; never registered as a global JCA provider. Created on
+   * first use: the provider loads over a thousand classes, which every start would pay for.
+   */
+  private static final class Bc {
+    static final BouncyCastleProvider PROVIDER = new BouncyCastleProvider();
+  }
 
   private CertificateLoader() {}
 
@@ -227,13 +232,13 @@ public final class CertificateLoader {
       if (pem instanceof PKCS8EncryptedPrivateKeyInfo encrypted) {
         requirePassword(file, password);
         InputDecryptorProvider decryptor =
-            new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(BC).build(password);
+            new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(Bc.PROVIDER).build(password);
         return converter.getPrivateKey(encrypted.decryptPrivateKeyInfo(decryptor));
       }
       if (pem instanceof PEMEncryptedKeyPair encrypted) {
         requirePassword(file, password);
         PEMKeyPair pair = encrypted.decryptKeyPair(
-            new JcePEMDecryptorProviderBuilder().setProvider(BC).build(password));
+            new JcePEMDecryptorProviderBuilder().setProvider(Bc.PROVIDER).build(password));
         return converter.getPrivateKey(pair.getPrivateKeyInfo());
       }
       return null;
