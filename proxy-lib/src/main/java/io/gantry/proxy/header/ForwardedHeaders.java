@@ -7,7 +7,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.ListIterator;
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
 
 /**
  * The forwarding headers gantry sends upstream: {@code X-Forwarded-For/Proto/Host/Port}, {@code
@@ -33,6 +36,8 @@ public final class ForwardedHeaders {
       "forwarded", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port",
       "x-forwarded-server", "x-forwarded-prefix", "x-forwarded-ssl", "x-real-ip", "x-proxied-https",
       "front-end-https", "x-url-scheme", "proxy-ssl-id", "proxy-auth-cert");
+
+  private static final String X_REAL_IP = "X-Real-IP";
 
   /** Trusts nobody: every forwarding header is derived from the connection. */
   public static final ForwardedHeaders NONE_TRUSTED = new ForwardedHeaders(List.of());
@@ -104,22 +109,31 @@ public final class ForwardedHeaders {
     String inRealIp = trust ? inbound.get("X-Real-IP") : null;
     String inForwarded = trust ? inbound.get("Forwarded") : null;
 
-    for (String name : OWNED) {
-      upstream.remove(name);
+    // One pass over the fields, then plain adds: this runs for every proxied request.
+    for (ListIterator<HttpField> fields = upstream.listIterator(); fields.hasNext(); ) {
+      if (OWNED.contains(fields.next().getLowerCaseName())) {
+        fields.remove();
+      }
     }
-    upstream.put("X-Forwarded-For", inFor == null ? remote : inFor + ", " + remote);
-    upstream.put("X-Forwarded-Proto", inProto == null ? proto : inProto);
+    upstream.add(HttpHeader.X_FORWARDED_FOR, inFor == null ? remote : inFor + ", " + remote);
+    upstream.add(HttpHeader.X_FORWARDED_PROTO, inProto == null ? proto : inProto);
     if (host != null) {
-      upstream.put("X-Forwarded-Host", inHost == null ? host : inHost);
+      upstream.add(HttpHeader.X_FORWARDED_HOST, inHost == null ? host : inHost);
     }
-    upstream.put("X-Forwarded-Port", inPort == null ? port : inPort);
-    upstream.put("X-Real-IP", inRealIp == null ? firstOf(inFor, remote) : inRealIp);
-    StringBuilder element = new StringBuilder("for=").append(node(remote));
+    upstream.add(HttpHeader.X_FORWARDED_PORT, inPort == null ? port : inPort);
+    upstream.add(X_REAL_IP, inRealIp == null ? firstOf(inFor, remote) : inRealIp);
+    StringBuilder element = new StringBuilder(64).append("for=").append(node(remote));
     if (host != null) {
-      element.append(";host=\"").append(host.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+      element.append(";host=\"");
+      if (host.indexOf('"') >= 0 || host.indexOf('\\') >= 0) {
+        element.append(host.replace("\\", "\\\\").replace("\"", "\\\""));
+      } else {
+        element.append(host);
+      }
+      element.append('"');
     }
     element.append(";proto=").append(proto);
-    upstream.put("Forwarded", inForwarded == null ? element.toString() : inForwarded + ", " + element);
+    upstream.add(HttpHeader.FORWARDED, inForwarded == null ? element.toString() : inForwarded + ", " + element);
   }
 
   /** The port of a Host header value, or the scheme's default. */
