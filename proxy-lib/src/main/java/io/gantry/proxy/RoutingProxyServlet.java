@@ -155,7 +155,6 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
     // Jetty reads into direct buffers by default, and the proxy then copies each chunk into a
     // fresh byte[]; heap buffers are handed through without that copy and garbage.
     client.setUseInputDirectByteBuffers(false);
-    client.setUseOutputDirectByteBuffers(false);
     client.setConnectTimeout(pendingClientSettings.connectTimeout().toMillis());
     client.setMaxRequestsQueuedPerDestination(settings.maxQueuedPerUpstream);
     client.setUserAgentField(null); // never add a User-Agent the client did not send
