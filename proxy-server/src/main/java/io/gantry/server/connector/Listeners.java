@@ -3,7 +3,6 @@ package io.gantry.server.connector;
 import java.time.Duration;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http.UriCompliance;
-import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -15,8 +14,13 @@ import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
- * Turns a listener into a Jetty {@link ServerConnector}: HTTP/1.1 and HTTP/2 (ALPN {@code h2} on
- * TLS, prior-knowledge {@code h2c} on plain listeners), TLS 1.2+ from the given context factory.
+ * Turns a listener into a Jetty {@link ServerConnector}: HTTP/1.1 and HTTP/2 (ALPN {@code h2}) on
+ * TLS, HTTP/1.1 on plain listeners, TLS 1.2+ from the given context factory.
+ *
+ * <p>Plain listeners deliberately offer no {@code h2c}: with the h2c factory on the connector,
+ * Jetty read HTTP/1.1 request bodies 16 KiB per syscall instead of 64 KiB, which cost a quarter
+ * of the upload throughput (measured: 67,815 reads per GiB against 16,551), and registry clients
+ * speak HTTP/1.1 on plain ports anyway.
  */
 public final class Listeners {
   /** Read chunk for request bodies; Jetty's 8 KiB default costs throughput on blob uploads. */
@@ -48,7 +52,7 @@ public final class Listeners {
       connector = new ServerConnector(server, wrapper.wrap(ssl, spec.name()), alpn, h2, h1);
     } else {
       HttpConnectionFactory h1 = h1(http);
-      connector = new ServerConnector(server, wrapper.wrap(h1, spec.name()), new HTTP2CServerConnectionFactory(http));
+      connector = new ServerConnector(server, wrapper.wrap(h1, spec.name()));
     }
     connector.setName(spec.name());
     connector.setHost(spec.bindHost());
