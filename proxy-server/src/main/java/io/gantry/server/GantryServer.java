@@ -87,7 +87,7 @@ public final class GantryServer {
     List<String> proxyListeners = new ArrayList<>();
     for (ListenerConfig l : config.listeners()) {
       ListenerConfig.Hsts hsts = l.hsts();
-      Listeners.Spec spec = new Listeners.Spec(l.name(), l.host(), l.port(), l.tls() ? tls : null,
+      Listeners.Spec spec = new Listeners.Spec(l.name(), l.host(), l.port(), l.tls() ? tls : null, l.http2(),
           hsts != null && hsts.enabled() ? hsts.maxAge() : null, hsts != null && hsts.includeSubdomains(),
           CLIENT_IDLE_TIMEOUT);
       connectors.put(l.name(), Listeners.add(server, spec, (factory, name) -> ServerMetrics.instrument(metrics, factory, name)));
@@ -137,7 +137,7 @@ public final class GantryServer {
       String scheme = l.tls() ? "https" : "http";
       String host = l.host() == null || l.host().isEmpty() ? "0.0.0.0" : l.host();
       LOG.info("listener {} on {}://{}:{}{}", l.name(), scheme, host, c.getLocalPort(),
-          l.tls() ? " (TLS 1.2+, h2 and http/1.1)" : l.redirects() ? " (redirects to https port " + l.redirectTo() + ")" : "");
+          l.tls() ? (l.http2() ? " (TLS 1.2+, h2 and http/1.1)" : " (TLS 1.2+, http/1.1)") : l.redirects() ? " (redirects to https port " + l.redirectTo() + ")" : "");
     }
     if (tls != null) {
       Instant now = Instant.now();

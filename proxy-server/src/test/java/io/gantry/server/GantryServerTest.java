@@ -107,6 +107,7 @@ class GantryServerTest {
             { name = plain, port = 0, host = 127.0.0.1, tls = false }
             { name = redirect, port = 0, host = 127.0.0.1, tls = false, redirect-to = 8443 }
             { name = strict, port = 0, host = 127.0.0.1, hsts { max-age = 30d, include-subdomains = true } }
+            { name = h1only, port = 0, host = 127.0.0.1, http2 = false }
           ]
           tls { certificates = [ %s ], default-certificate = registry.example.test }
           upstreams {
@@ -294,6 +295,23 @@ class GantryServerTest {
     assertTrue(strict.response().contains("Strict-Transport-Security: max-age=2592000; includeSubDomains"), strict.response());
     Exchange plain = https(gantry.port("https"), "registry.example.test", "registry.example.test", "GET", "/v2/");
     assertTrue(!plain.response().contains("Strict-Transport-Security"), plain.response());
+  }
+
+  @Test
+  void aListenerWithHttp2OffNegotiatesHttp11() throws Exception {
+    for (String listener : List.of("https", "h1only")) {
+      try (SSLSocket socket = (SSLSocket) trustingClient().getSocketFactory().createSocket("127.0.0.1", gantry.port(listener))) {
+        SSLParameters params = socket.getSSLParameters();
+        params.setServerNames(List.of(new SNIHostName("registry.example.test")));
+        params.setApplicationProtocols(new String[] {"h2", "http/1.1"});
+        socket.setSSLParameters(params);
+        socket.startHandshake();
+        // Without ALPN on the server the handshake selects no protocol: the connection is HTTP/1.1.
+        assertEquals(listener.equals("https") ? "h2" : "", socket.getApplicationProtocol(), listener);
+      }
+    }
+    Exchange e = https(gantry.port("h1only"), "registry.example.test", "registry.example.test", "GET", "/v2/");
+    assertEquals(200, e.status());
   }
 
   @Test

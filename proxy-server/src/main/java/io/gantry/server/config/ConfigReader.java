@@ -52,8 +52,8 @@ final class ConfigReader {
   private static final List<String> GANTRY_KEYS = List.of("listeners", "tls", "upstreams", "routes",
       "trusted-proxies", "admin", "access-log", "shutdown-grace", "max-queued-per-upstream", "defaults");
   private static final List<String> DEFAULTS_KEYS = List.of("listener", "upstream", "route", "self-signed");
-  private static final List<String> LISTENER_KEYS = List.of("name", "port", "host", "tls", "redirect-to", "hsts");
-  private static final List<String> LISTENER_DEFAULT_KEYS = List.of("host", "tls", "hsts");
+  private static final List<String> LISTENER_KEYS = List.of("name", "port", "host", "tls", "redirect-to", "hsts", "http2");
+  private static final List<String> LISTENER_DEFAULT_KEYS = List.of("host", "tls", "hsts", "http2");
   private static final List<String> HSTS_KEYS = List.of("enabled", "max-age", "include-subdomains");
   private static final List<String> TLS_KEYS = List.of("certificates", "default-certificate", "self-signed");
   private static final List<String> CERTIFICATE_KEYS = List.of("cert", "key", "keystore", "password");
@@ -213,6 +213,11 @@ final class ConfigReader {
               "set on a TLS listener (expected: only on a plain listener, tls = false)");
         }
       }
+      Boolean http2 = bool(e, "http2", true);
+      if (Boolean.TRUE.equals(http2) && Boolean.FALSE.equals(tls) && e.own.containsKey("http2")) {
+        warn(e.own.get("http2").origin(), e.at("http2"), "ignored on a plain listener, which speaks HTTP/1.1"
+            + " (expected: http2 on a TLS listener)");
+      }
       ListenerConfig.Hsts hsts = hsts(e);
       if (hsts != null && hsts.enabled() && Boolean.FALSE.equals(tls) && e.own.containsKey("hsts")) {
         warn(e.own.get("hsts").origin(), e.at("hsts"), "ignored on a plain listener: browsers ignore"
@@ -230,8 +235,8 @@ final class ConfigReader {
         }
         bound.add(new Object[] {host, port, e.path, e.origin.lineNumber()});
       }
-      if (name != null && port != null && host != null && tls != null && hsts != null) {
-        out.add(new ListenerConfig(name, host, port, tls, redirectTo == null ? 0 : redirectTo, hsts,
+      if (name != null && port != null && host != null && tls != null && hsts != null && http2 != null) {
+        out.add(new ListenerConfig(name, host, port, tls, redirectTo == null ? 0 : redirectTo, hsts, http2,
             fileOf(e.origin), lineOf(e.origin)));
       }
     }

@@ -11,11 +11,13 @@ import java.time.Duration;
  * @param tls whether the listener speaks TLS (the default)
  * @param redirectTo for a plain listener: the port to redirect every request to over https, or 0 for none
  * @param hsts the {@code Strict-Transport-Security} header sent on this TLS listener
+ * @param http2 whether a TLS listener offers HTTP/2 (ALPN {@code h2}) besides HTTP/1.1
  * @param file the file the listener is declared in
  * @param line the line it is declared on
  */
 public record ListenerConfig(
-    String name, String host, int port, boolean tls, int redirectTo, Hsts hsts, String file, int line) {
+    String name, String host, int port, boolean tls, int redirectTo, Hsts hsts, boolean http2, String file,
+    int line) {
 
   /** Whether plain requests are redirected to https instead of routed. */
   public boolean redirects() {

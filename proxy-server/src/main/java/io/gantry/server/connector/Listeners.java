@@ -29,8 +29,8 @@ public final class Listeners {
   private Listeners() {}
 
   /** What one listener needs; {@code tls} null means plain HTTP. */
-  public record Spec(String name, String bindHost, int port, SslContextFactory.Server tls, Duration hsts,
-      boolean hstsIncludeSubdomains, Duration idleTimeout) {}
+  public record Spec(String name, String bindHost, int port, SslContextFactory.Server tls, boolean http2,
+      Duration hsts, boolean hstsIncludeSubdomains, Duration idleTimeout) {}
 
   /** A connector for {@code spec}, added to {@code server} and named after the listener. */
   public static ServerConnector add(Server server, Spec spec, ConnectionFactoryWrapper wrapper) {
@@ -49,7 +49,9 @@ public final class Listeners {
       ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", "http/1.1");
       alpn.setDefaultProtocol(h1.getProtocol());
       SslConnectionFactory ssl = new SslConnectionFactory(spec.tls(), alpn.getProtocol());
-      connector = new ServerConnector(server, wrapper.wrap(ssl, spec.name()), alpn, h2, h1);
+      connector = spec.http2()
+          ? new ServerConnector(server, wrapper.wrap(ssl, spec.name()), alpn, h2, h1)
+          : new ServerConnector(server, wrapper.wrap(new SslConnectionFactory(spec.tls(), h1.getProtocol()), spec.name()), h1);
     } else {
       HttpConnectionFactory h1 = h1(http);
       connector = new ServerConnector(server, wrapper.wrap(h1, spec.name()));

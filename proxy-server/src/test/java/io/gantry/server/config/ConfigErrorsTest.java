@@ -77,7 +77,7 @@ class ConfigErrorsTest {
     Path file = write(dir, "gantry.conf", text);
     List<ConfigProblem> errors = errors(file);
     assertProblem(find(errors, "gantry.listeners[0].tsl"), file, line(text, "tsl"), "gantry.listeners[0].tsl",
-        "unknown key (expected one of: name, port, host, tls, redirect-to, hsts; did you mean 'tls'?)");
+        "unknown key (expected one of: name, port, host, tls, redirect-to, hsts, http2; did you mean 'tls'?)");
   }
 
   @Test

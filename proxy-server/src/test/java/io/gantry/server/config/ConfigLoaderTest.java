@@ -32,9 +32,9 @@ class ConfigLoaderTest {
     GantryConfig c = load(write(dir, "gantry.conf", minimal("")));
 
     assertEquals(List.of(new ListenerConfig("http", "0.0.0.0", 8080, false, 0,
-        new ListenerConfig.Hsts(false, Duration.ofDays(365), false), c.listeners().get(0).file(), 1)),
+        new ListenerConfig.Hsts(false, Duration.ofDays(365), false), true, c.listeners().get(0).file(), 1)),
         c.listeners().stream().map(l -> new ListenerConfig(l.name(), l.host(), l.port(), l.tls(), l.redirectTo(),
-            l.hsts(), l.file(), 1)).toList());
+            l.hsts(), l.http2(), l.file(), 1)).toList());
     assertEquals(new TlsConfig(List.of(), null, null), c.tls());
     assertEquals(new AdminConfig(true, "127.0.0.1", 9090), c.admin());
     assertEquals(new AccessLogConfig(true, AccessLogConfig.Format.COMBINED, null), c.accessLog());
