@@ -279,6 +279,16 @@ class RoutingProxyServletTest {
     assertTrue(group.all().isEmpty() && hosted.all().isEmpty());
   }
 
+  @Test
+  void aSwappedRouteTableTakesEffectForTheNextRequest() throws Exception {
+    request("GET", "registry.example.com", "/v2/").then().header("X-Backend", "group");
+    proxy.servlet().setRoutes(RouteTable.builder()
+        .route(Route.of("all-to-ui", host("registry.example.com"), Upstream.of(ui.url("/"))))
+        .build());
+    request("GET", "registry.example.com", "/v2/").then().statusCode(200).header("X-Backend", "ui");
+    assertEquals("all-to-ui", proxy.servlet().routes().routes().get(0).name());
+  }
+
   private void awaitEvents(int n) throws InterruptedException {
     for (int i = 0; i < 100 && events.size() < n; i++) {
       Thread.sleep(50);

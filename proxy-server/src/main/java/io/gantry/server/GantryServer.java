@@ -2,7 +2,6 @@ package io.gantry.server;
 
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.health.HealthCheckRegistry;
-import io.gantry.proxy.ProxyListener;
 import io.gantry.proxy.RoutingProxyServlet;
 import io.gantry.proxy.route.RouteTable;
 import io.gantry.server.admin.AdminServer;
@@ -28,7 +27,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.RequestLog;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -183,10 +181,6 @@ public final class GantryServer {
     return admin == null ? -1 : admin.connector().getLocalPort();
   }
 
-  public boolean isReady() {
-    return ready;
-  }
-
   /** The route table in use. */
   public RouteTable routes() {
     return routes;
@@ -199,19 +193,5 @@ public final class GantryServer {
     if (p != null) {
       p.setRoutes(newRoutes);
     }
-  }
-
-  Server jetty() {
-    return server;
-  }
-
-  /** Connectors by listener name, for tests. */
-  Map<String, Connector> connectors() {
-    return Map.copyOf(connectors);
-  }
-
-  /** The listener to hand to the proxy, exposed for tests. */
-  ProxyListener proxyListener() {
-    return proxyMetrics;
   }
 }
