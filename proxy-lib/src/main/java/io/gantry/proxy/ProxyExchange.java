@@ -1,6 +1,7 @@
 package io.gantry.proxy;
 
 import io.gantry.proxy.route.Route;
+import io.gantry.proxy.target.TargetRewriter;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -18,6 +19,7 @@ public final class ProxyExchange {
   private volatile String path;
   private volatile long bytesIn;
   private volatile long bytesOut;
+  private volatile TargetRewriter.Refuse refusal;
 
   ProxyExchange(String requestId, String method, String host, String authority, long startNanos) {
     this.requestId = requestId;
@@ -80,6 +82,16 @@ public final class ProxyExchange {
   /** Nanoseconds since the request was received. */
   public long elapsedNanos() {
     return System.nanoTime() - startNanos;
+  }
+
+  void refused(TargetRewriter.Refuse refuse) {
+    routed(refuse.route(), refuse.path());
+    this.refusal = refuse;
+  }
+
+  /** Why gantry answered itself, or null when the request was forwarded. */
+  TargetRewriter.Refuse refusal() {
+    return refusal;
   }
 
   void routed(Route route, String path) {

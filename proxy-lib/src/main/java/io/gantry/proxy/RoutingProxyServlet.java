@@ -228,15 +228,14 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
       return forward.target();
     }
     Refuse refuse = (Refuse) decision;
-    exchange.routed(refuse.route(), refuse.path());
-    clientRequest.setAttribute(Refuse.class.getName(), refuse);
+    exchange.refused(refuse);
     return null;
   }
 
   @Override
   protected void onProxyRewriteFailed(HttpServletRequest clientRequest, HttpServletResponse clientResponse) {
     ProxyExchange exchange = exchange(clientRequest);
-    Refuse refuse = (Refuse) clientRequest.getAttribute(Refuse.class.getName());
+    Refuse refuse = exchange.refusal();
     settings.listener.onRefused(exchange, refuse.status(), refuse.reason());
     String message = switch (refuse.status()) {
       case 404 -> "no route for this request";
