@@ -88,7 +88,11 @@ public final class GantryServer {
       Listeners.Spec spec = new Listeners.Spec(l.name(), l.host(), l.port(), l.tls() ? tls : null, l.http2(),
           hsts != null && hsts.enabled() ? hsts.maxAge() : null, hsts != null && hsts.includeSubdomains(),
           CLIENT_IDLE_TIMEOUT);
-      connectors.put(l.name(), Listeners.add(server, spec, (factory, name) -> ServerMetrics.instrument(metrics, factory, name)));
+      ServerConnector connector = Listeners.add(server, spec, (factory, name) -> ServerMetrics.instrument(metrics, factory, name));
+      if (l.tls()) {
+        connector.addBean(ServerMetrics.tlsHandshakes(metrics, l.name()));
+      }
+      connectors.put(l.name(), connector);
       proxyListeners.add(l.name());
       if (l.redirects()) {
         redirects.put(l.name(), l.redirectTo());

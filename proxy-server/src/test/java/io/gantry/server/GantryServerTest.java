@@ -339,5 +339,6 @@ class GantryServerTest {
     given().port(gantry.adminPort()).get("/ready").then().statusCode(200);
     String misdirected = given().port(gantry.adminPort()).get("/metrics").asString();
     assertTrue(misdirected.toLowerCase(Locale.ROOT).contains("gantry.listener.https.misdirected"), misdirected);
+    assertTrue(misdirected.matches("(?s).*\"gantry.listener.https.tls-handshakes\":\\{\"count\":[1-9].*"), misdirected);
   }
 }

@@ -1,5 +1,6 @@
 package io.gantry.server.metrics;
 
+import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.jvm.BufferPoolMetricSet;
 import com.codahale.metrics.jvm.ClassLoadingGaugeSet;
@@ -9,6 +10,7 @@ import com.codahale.metrics.jvm.ThreadStatesGaugeSet;
 import io.dropwizard.metrics.jetty12.InstrumentedConnectionFactory;
 import io.dropwizard.metrics.jetty12.InstrumentedQueuedThreadPool;
 import java.lang.management.ManagementFactory;
+import org.eclipse.jetty.io.ssl.SslHandshakeListener;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
@@ -70,5 +72,26 @@ public final class ServerMetrics {
     String prefix = "gantry.listener." + listenerName + ".";
     return new InstrumentedConnectionFactory(factory, registry.timer(prefix + "connections"),
         registry.counter(prefix + "active-connections"));
+  }
+
+  /**
+   * Counts a TLS listener's handshakes: {@code gantry.listener.<name>.tls-handshakes} and {@code
+   * .tls-handshake-failures} (old clients, wrong protocol versions, scanners). Add it as a bean of
+   * the connector; Jetty's SslConnectionFactory tells every such listener.
+   */
+  public static SslHandshakeListener tlsHandshakes(MetricRegistry registry, String listenerName) {
+    Meter succeeded = registry.meter("gantry.listener." + listenerName + ".tls-handshakes");
+    Meter failed = registry.meter("gantry.listener." + listenerName + ".tls-handshake-failures");
+    return new SslHandshakeListener() {
+      @Override
+      public void handshakeSucceeded(Event event) {
+        succeeded.mark();
+      }
+
+      @Override
+      public void handshakeFailed(Event event, Throwable failure) {
+        failed.mark();
+      }
+    };
   }
 }
