@@ -122,6 +122,18 @@ final class Strategies {
       return value != null && containsIgnoreCase(value, lowerText);
     }
 
+    // Header names are case-insensitive (RFC 9110 5.1), and so is the match on the text.
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof HeaderContains h && h.name.equalsIgnoreCase(name) && h.lowerText.equals(lowerText)
+          && h.userAgent == userAgent;
+    }
+
+    @Override
+    public int hashCode() {
+      return name.toLowerCase(Locale.ROOT).hashCode() * 31 + lowerText.hashCode();
+    }
+
     @Override
     public String toString() {
       return userAgent ? "userAgent(" + text + ")" : "header(" + name + " contains " + text + ")";
@@ -149,7 +161,9 @@ final class Strategies {
 
     @Override
     public String toString() {
-      return userAgent ? "userAgent(~/" + pattern + "/)" : "header(" + name + " ~ /" + pattern + "/)";
+      // Escape the delimiter so the printed rule reads back unambiguously: /^docker\/2/
+      String re = pattern.pattern().replace("/", "\\/");
+      return userAgent ? "userAgent(~/" + re + "/)" : "header(" + name + " ~ /" + re + "/)";
     }
   }
 

@@ -57,7 +57,7 @@ class RouteStrategiesTest {
         Arguments.of(header("X-Team", "Core"), "header(X-Team contains Core)"),
         Arguments.of(headerMatching("X-Team", "^c.re$"), "header(X-Team ~ /^c.re$/)"),
         Arguments.of(userAgent("docker"), "userAgent(docker)"),
-        Arguments.of(userAgentMatching("^docker/2[0-9]"), "userAgent(~/^docker/2[0-9]/)"),
+        Arguments.of(userAgentMatching("^docker/2[0-9]"), "userAgent(~/^docker\\/2[0-9]/)"),
         Arguments.of(host("registry.example.com").and(method("GET", "HEAD")),
             "host(registry.example.com) && method(GET,HEAD)"),
         Arguments.of(pathPrefix("/v2/").or(userAgent("docker")), "(path(/v2/) || userAgent(docker))"),
@@ -301,5 +301,11 @@ class RouteStrategiesTest {
     assertNotEquals(headerMatching("X-Team", "^a"), headerMatching("X-Team", "^b"));
     assertNotEquals(port(1).and(port(2)), port(1).or(port(2)));
     assertSame(any(), and(any(), any()));
+  }
+
+  @org.junit.jupiter.api.Test
+  void headerStrategiesAreEqualWhateverTheCaseOfNameAndText() {
+    org.junit.jupiter.api.Assertions.assertEquals(header("X-Team", "Blue"), header("x-team", "blue"));
+    org.junit.jupiter.api.Assertions.assertEquals(header("X-Team", "Blue").hashCode(), header("x-team", "blue").hashCode());
   }
 }

@@ -83,7 +83,7 @@ class ConfigRoutesTest {
         "  3. route-3: host(registry.example.com) -> " + hosted,
         "  4. route-4: host(nexus.example.com) && method(GET,HEAD) && path(/v2/,/v1/) -> " + group,
         "  5. route-5: host(nexus.example.com) && userAgent(docker) -> " + group,
-        "  6. route-6: host(nexus.example.com) && userAgent(~/^docker//) -> " + group, // the library does not escape '/' in the regex
+        "  6. route-6: host(nexus.example.com) && userAgent(~/^docker\\//) -> " + group,
         "  7. route-7: host(nexus.example.com) && header(X-Foo contains bar) -> " + nexus,
         "  8. route-8: host(*.example.com) && always -> " + nexus,
         "  9. route-9: host(*.example.com) && flag(X-Team) -> " + nexus,
