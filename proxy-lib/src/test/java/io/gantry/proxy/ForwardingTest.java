@@ -16,11 +16,8 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLSocket;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -179,15 +176,5 @@ class ForwardingTest {
       // JDK trust store does not know the self-signed certificate: verification fails -> 502.
       given().port(untrusting.port()).header("Host", "localhost").get("/x").then().statusCode(502);
     }
-  }
-
-  @SuppressWarnings("unused")
-  private static String read(InputStream in) throws IOException {
-    return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-  }
-
-  @SuppressWarnings("unused")
-  private static HttpsURLConnection open(URL url) throws IOException {
-    return (HttpsURLConnection) url.openConnection();
   }
 }

@@ -1,10 +1,7 @@
 package io.gantry.proxy.testing;
 
 import io.gantry.proxy.RoutingProxyServlet;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.UriCompliance;
@@ -87,10 +84,5 @@ public final class Proxy implements AutoCloseable {
   public void close() throws Exception {
     server.stop();
     server.join();
-    TimeUnit.MILLISECONDS.sleep(0);
-  }
-
-  static Path tempDir() throws Exception {
-    return Files.createTempDirectory("gantry-test");
   }
 }
