@@ -2,6 +2,7 @@ package io.gantry.proxy;
 
 import io.gantry.proxy.route.Route;
 import io.gantry.proxy.target.TargetRewriter;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -110,5 +111,30 @@ public final class ProxyExchange {
 
   boolean complete() {
     return completed.compareAndSet(false, true);
+  }
+
+  /** The client's {@code X-Request-Id} when it is a sane token, otherwise a new random one. */
+  static String requestId(String sent) {
+    if (sent != null && isSaneId(sent)) {
+      return sent;
+    }
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    String hi = Long.toHexString(random.nextLong());
+    String lo = Long.toHexString(random.nextLong());
+    return "0".repeat(16 - hi.length()) + hi + "0".repeat(16 - lo.length()) + lo;
+  }
+
+  private static boolean isSaneId(String id) {
+    if (id.isEmpty() || id.length() > 128) {
+      return false;
+    }
+    for (int i = 0; i < id.length(); i++) {
+      char c = id.charAt(i);
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || c == '-' || c == '_' || c == '.' || c == ':')) {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -18,25 +18,18 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.net.UnknownHostException;
-import java.nio.channels.UnresolvedAddressException;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import javax.net.ssl.SSLException;
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
@@ -85,9 +78,8 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
   private static final String REQUEST_ID = "X-Request-Id";
 
   /** Init parameter defaults, chosen for multi-GiB blob transfers. */
-  static final Map<String, String> DEFAULT_INIT_PARAMETERS = Map.of(
+  private static final Map<String, String> DEFAULT_INIT_PARAMETERS = Map.of(
       "maxThreads", "-",            // share the server's thread pool
-      "maxConnections", "512",      // per upstream: concurrent blob transfers each hold one
       "idleTimeout", String.valueOf(Upstream.DEFAULT_IDLE_TIMEOUT.toMillis()),
       "timeout", "0",               // no total timeout: a 10 GiB layer takes as long as it takes
       "requestBufferSize", "65536", // the upload read chunk too; 4 KiB made uploads 4x slower
@@ -96,7 +88,7 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
       "viaHost", "gantry",
       "selectors", "1");
 
-  private final transient Builder settings;
+  private final transient ProxySettings settings;
   private transient volatile TargetRewriter targets;
   private final transient Map<Upstream, ResponseHeaderRewriter> rewriters = new ConcurrentHashMap<>();
   private final transient Map<ClientSettings, HttpClient> clients = new ConcurrentHashMap<>();
@@ -111,9 +103,9 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
     }
   }
 
-  protected RoutingProxyServlet(Builder builder) {
-    this.settings = builder;
-    this.targets = new TargetRewriter(builder.routes);
+  RoutingProxyServlet(ProxySettings settings) {
+    this.settings = settings;
+    this.targets = new TargetRewriter(settings.routes());
   }
 
   /** Starts a builder; {@link Builder#routes} is the one required setting. */
@@ -145,7 +137,9 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
 
   @Override
   public void init(ServletConfig config) throws ServletException {
-    super.init(new DefaultingConfig(config, DEFAULT_INIT_PARAMETERS));
+    Map<String, String> defaults = new HashMap<>(DEFAULT_INIT_PARAMETERS);
+    defaults.put("maxConnections", String.valueOf(settings.maxConnectionsPerUpstream()));
+    super.init(new DefaultingConfig(config, defaults));
     clients.put(ClientSettings.DEFAULT, getHttpClient());
   }
 
@@ -156,7 +150,7 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
     // fresh byte[]; heap buffers are handed through without that copy and garbage.
     client.setUseInputDirectByteBuffers(false);
     client.setConnectTimeout(pendingClientSettings.connectTimeout().toMillis());
-    client.setMaxRequestsQueuedPerDestination(settings.maxQueuedPerUpstream);
+    client.setMaxRequestsQueuedPerDestination(settings.maxQueuedPerUpstream());
     client.setUserAgentField(null); // never add a User-Agent the client did not send
     client.setStrictEventOrdering(false);
     return client;
@@ -217,14 +211,15 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
   @Override
   protected String rewriteTarget(HttpServletRequest clientRequest) {
     String host = ServletRequestView.routingHost(clientRequest);
-    ProxyExchange exchange = new ProxyExchange(requestId(clientRequest), clientRequest.getMethod(), host,
+    ProxyExchange exchange = new ProxyExchange(ProxyExchange.requestId(clientRequest.getHeader(REQUEST_ID)),
+        clientRequest.getMethod(), host,
         ServletRequestView.authority(clientRequest), System.nanoTime());
     clientRequest.setAttribute(EXCHANGE, exchange);
     Decision decision = targets.decide(clientRequest.getRequestURI(), clientRequest.getQueryString(),
         path -> new ServletRequestView(clientRequest, host, path));
     if (decision instanceof Forward forward) {
       exchange.routed(forward.route(), forward.path());
-      settings.listener.onRouted(exchange);
+      settings.listener().onRouted(exchange);
       return forward.target();
     }
     Refuse refuse = (Refuse) decision;
@@ -236,13 +231,10 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
   protected void onProxyRewriteFailed(HttpServletRequest clientRequest, HttpServletResponse clientResponse) {
     ProxyExchange exchange = exchange(clientRequest);
     Refuse refuse = exchange.refusal();
-    settings.listener.onRefused(exchange, refuse.status(), refuse.reason());
-    String message = switch (refuse.status()) {
-      case 404 -> "no route for this request";
-      default -> refuse.reason();
-    };
+    settings.listener().onRefused(exchange, refuse.status(), refuse.reason());
+    String message = UpstreamFailures.refusalMessage(refuse.status(), refuse.reason());
     if (refuse.status() == 405) {
-      clientResponse.setHeader("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+      clientResponse.setHeader("Allow", UpstreamFailures.ALLOWED_METHODS);
     }
     try {
       ErrorResponses.write(clientResponse, refuse.status(), refuse.path() == null ? "/" : refuse.path(), message);
@@ -298,7 +290,7 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
     ForwardedHeaders.ClientConnection connection = new ForwardedHeaders.ClientConnection(
         clientRequest.getRemoteAddr(), clientRequest.isSecure(), exchange(clientRequest).authority(),
         clientRequest.getLocalName());
-    upstreamRequest.headers(h -> settings.forwardedHeaders.apply(connection, name -> joined(clientRequest, name), h));
+    upstreamRequest.headers(h -> settings.forwardedHeaders().apply(connection, name -> joined(clientRequest, name), h));
   }
 
   private static String joined(HttpServletRequest request, String name) {
@@ -365,7 +357,7 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
       // comes instead of aggregating it in the servlet's output buffer.
       clientResponse.setBufferSize(0);
     }
-    Set<String> connectionTokens = connectionTokens(fields);
+    Set<String> connectionTokens = HopByHop.connectionTokens(fields);
     ResponseHeaderRewriter rewriter = null;
     String scheme = null;
     String authority = null;
@@ -397,21 +389,6 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
     }
   }
 
-  private static Set<String> connectionTokens(HttpFields fields) {
-    Set<String> tokens = null;
-    for (HttpField field : fields) {
-      if (field.getHeader() == HttpHeader.CONNECTION) {
-        for (String token : field.getValues()) {
-          if (tokens == null) {
-            tokens = new HashSet<>();
-          }
-          tokens.add(token.trim().toLowerCase(Locale.ROOT));
-        }
-      }
-    }
-    return tokens;
-  }
-
   @Override
   protected void onResponseContent(HttpServletRequest clientRequest, HttpServletResponse clientResponse,
       Response upstreamResponse, byte[] buffer, int offset, int length, Callback callback) {
@@ -429,7 +406,7 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
       status = upstreamResponse.getStatus(); // the upstream refused the body it had not asked for
     }
     ProxyExchange exchange = exchange(clientRequest);
-    settings.listener.onUpstreamFailure(exchange, status, failure);
+    settings.listener().onUpstreamFailure(exchange, status, failure);
     if (_log.isDebugEnabled()) {
       _log.debug("{} route {} failed: {}", exchange.requestId(), exchange.routeName(), failure.toString());
     }
@@ -438,20 +415,7 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
 
   @Override
   protected int proxyResponseStatus(Throwable failure) {
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof TimeoutException || t instanceof java.net.SocketTimeoutException) {
-        return 504;
-      }
-      if (t instanceof RejectedExecutionException) {
-        return 503; // the upstream's queue is full: back off and retry
-      }
-      if (t instanceof ConnectException || t instanceof NoRouteToHostException
-          || t instanceof UnknownHostException || t instanceof UnresolvedAddressException
-          || t instanceof SSLException) {
-        return 502;
-      }
-    }
-    return 502;
+    return UpstreamFailures.status(failure);
   }
 
   @Override
@@ -464,7 +428,8 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
     }
     try {
       clientResponse.setHeader("Connection", "close");
-      ErrorResponses.write(clientResponse, status, exchange == null ? null : exchange.path(), message(status, exchange));
+      ErrorResponses.write(clientResponse, status, exchange == null ? null : exchange.path(),
+          UpstreamFailures.message(status, exchange));
     } catch (IOException | IllegalStateException e) {
       _log.debug("writing an error response failed", e);
     } finally {
@@ -472,17 +437,6 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
         clientRequest.getAsyncContext().complete();
       }
     }
-  }
-
-  private static String message(int status, ProxyExchange exchange) {
-    String route = exchange == null ? "-" : exchange.routeName();
-    return switch (status) {
-      case 503 -> "upstream of route '" + route + "' is busy, retry later";
-      case 504 -> "upstream of route '" + route + "' timed out";
-      case 408 -> "request body not received in time";
-      case 500 -> "request failed";
-      default -> "upstream of route '" + route + "' is unavailable";
-    };
   }
 
   // ---- per-request state ---------------------------------------------------------------------
@@ -493,34 +447,8 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
 
   private void complete(ProxyExchange exchange, int status) {
     if (exchange != null && exchange.complete()) {
-      settings.listener.onCompleted(exchange, status);
+      settings.listener().onCompleted(exchange, status);
     }
-  }
-
-  /** The client's id when it is a sane token, otherwise a new random one. */
-  static String requestId(HttpServletRequest request) {
-    String sent = request.getHeader(REQUEST_ID);
-    if (sent != null && isSaneId(sent)) {
-      return sent;
-    }
-    ThreadLocalRandom random = ThreadLocalRandom.current();
-    String hi = Long.toHexString(random.nextLong());
-    String lo = Long.toHexString(random.nextLong());
-    return "0".repeat(16 - hi.length()) + hi + "0".repeat(16 - lo.length()) + lo;
-  }
-
-  private static boolean isSaneId(String id) {
-    if (id.isEmpty() || id.length() > 128) {
-      return false;
-    }
-    for (int i = 0; i < id.length(); i++) {
-      char c = id.charAt(i);
-      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || c == '-' || c == '_' || c == '.' || c == ':')) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** Servlet init parameters with gantry's defaults underneath. */
@@ -557,50 +485,13 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
     }
   }
 
-  /** Configures a {@link RoutingProxyServlet}. */
-  public static final class Builder {
-    private RouteTable routes;
-    private ProxyListener listener = ProxyListener.NONE;
-    private ForwardedHeaders forwardedHeaders = ForwardedHeaders.NONE_TRUSTED;
-    private int maxQueuedPerUpstream = 1024;
-
+  /** Configures a {@link RoutingProxyServlet}; see {@link ProxyBuilder} for the settings. */
+  public static final class Builder extends ProxyBuilder<Builder, RoutingProxyServlet> {
     private Builder() {}
 
-    /** The route table (required). */
-    public Builder routes(RouteTable routes) {
-      this.routes = Objects.requireNonNull(routes, "routes");
-      return this;
-    }
-
-    /** Receives routing, completion and failure events; nothing by default. */
-    public Builder listener(ProxyListener listener) {
-      this.listener = Objects.requireNonNull(listener, "listener");
-      return this;
-    }
-
-    /** Which inbound forwarding headers to trust; none by default. */
-    public Builder forwardedHeaders(ForwardedHeaders forwardedHeaders) {
-      this.forwardedHeaders = Objects.requireNonNull(forwardedHeaders, "forwardedHeaders");
-      return this;
-    }
-
-    /**
-     * Requests that may wait for a connection to one upstream once all its connections are busy;
-     * beyond that gantry answers 503 at once. Default 1024.
-     */
-    public Builder maxQueuedPerUpstream(int max) {
-      if (max < 1) {
-        throw new IllegalArgumentException("maxQueuedPerUpstream: " + max + " (expected: >= 1)");
-      }
-      this.maxQueuedPerUpstream = max;
-      return this;
-    }
-
+    @Override
     public RoutingProxyServlet build() {
-      if (routes == null) {
-        throw new IllegalStateException("routes (expected: a RouteTable)");
-      }
-      return new RoutingProxyServlet(this);
+      return new RoutingProxyServlet(settings());
     }
   }
 }

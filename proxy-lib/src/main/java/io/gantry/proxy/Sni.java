@@ -18,6 +18,12 @@ public final class Sni {
     return data instanceof EndPoint.SslSessionData ssl ? hostName(ssl.sslSession()) : null;
   }
 
+  /** The SNI host name of a core Jetty request's TLS session, lower case, or {@code null}. */
+  public static String hostName(org.eclipse.jetty.server.Request request) {
+    Object data = request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE);
+    return data instanceof EndPoint.SslSessionData ssl ? hostName(ssl.sslSession()) : null;
+  }
+
   /** The SNI host name of {@code session}, lower case, or {@code null}. */
   public static String hostName(SSLSession session) {
     if (session instanceof ExtendedSSLSession extended) {

@@ -11,13 +11,13 @@ import io.gantry.proxy.route.RouteTable;
 import io.gantry.proxy.target.Upstream;
 import io.gantry.proxy.testing.Backend;
 import io.gantry.proxy.testing.Proxy;
+import io.gantry.proxy.testing.Proxy.Engine;
 import io.gantry.proxy.testing.TestCertificates;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import javax.net.ssl.SSLSocket;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -28,6 +28,9 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -35,7 +38,12 @@ import org.junit.jupiter.params.provider.CsvSource;
  * What gantry tells the backend about the client: a Jetty backend with {@link
  * ForwardedRequestCustomizer} (how Nexus reads proxies) must compute the public URL exactly.
  */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Engine.class)
 class ForwardingTest {
+  @Parameter
+  Engine engine;
+
   private Server nexusLike;
   private Proxy proxy;
   private Backend recorder;
@@ -78,7 +86,7 @@ class ForwardingTest {
     RouteTable routes = RouteTable.builder()
         .route(Route.of("all", any(), Upstream.of(upstreamUrl)))
         .build();
-    proxy = new Proxy(RoutingProxyServlet.builder().routes(routes).forwardedHeaders(forwarded).build(), true, Map.of());
+    proxy = new Proxy(engine, b -> b.routes(routes).forwardedHeaders(forwarded), true);
   }
 
   private static String httpsGet(int port, String hostHeader, String path) throws Exception {
@@ -169,8 +177,8 @@ class ForwardingTest {
         Upstream.builder("https://localhost:" + proxy.tlsPort() + "/").trustStore(TestCertificates.trustStore()).build())).build();
     RouteTable unverified = RouteTable.builder().route(Route.of("tls", any(),
         Upstream.of("https://localhost:" + proxy.tlsPort() + "/"))).build();
-    try (Proxy outer = new Proxy(RoutingProxyServlet.builder().routes(verified).build());
-         Proxy untrusting = new Proxy(RoutingProxyServlet.builder().routes(unverified).build())) {
+    try (Proxy outer = new Proxy(engine, b -> b.routes(verified));
+         Proxy untrusting = new Proxy(engine, b -> b.routes(unverified))) {
       given().port(outer.port()).header("Host", "localhost").get("/x").then().statusCode(200);
       assertEquals("/inner/x", recorder.next().rawTarget());
       // JDK trust store does not know the self-signed certificate: verification fails -> 502.

@@ -10,14 +10,23 @@ import io.gantry.proxy.route.RouteTable;
 import io.gantry.proxy.target.Upstream;
 import io.gantry.proxy.testing.Backend;
 import io.gantry.proxy.testing.Proxy;
+import io.gantry.proxy.testing.Proxy.Engine;
 import io.restassured.response.Response;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Headers that carry URLs come back naming the public host, never the backend or its prefix. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Engine.class)
 class ResponseRewritingTest {
+  @Parameter
+  Engine engine;
+
   private Backend backend;
   private Proxy proxy;
   private String backendBase;
@@ -29,7 +38,7 @@ class ResponseRewritingTest {
     RouteTable routes = RouteTable.builder()
         .route(Route.of("hosted", host("registry.example.com"), Upstream.of(backendBase + "/")))
         .build();
-    proxy = new Proxy(RoutingProxyServlet.builder().routes(routes).build());
+    proxy = new Proxy(engine, b -> b.routes(routes));
   }
 
   @AfterEach

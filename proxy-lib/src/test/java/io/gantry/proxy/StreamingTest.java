@@ -10,6 +10,7 @@ import io.gantry.proxy.route.RouteTable;
 import io.gantry.proxy.target.Upstream;
 import io.gantry.proxy.testing.Backend;
 import io.gantry.proxy.testing.Proxy;
+import io.gantry.proxy.testing.Proxy.Engine;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
@@ -28,12 +29,20 @@ import org.eclipse.jetty.util.IteratingCallback;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Bodies stream through without limit or buffering: 1 GiB each way with identical digests and a
  * heap that does not grow with the body (the test JVM has -Xmx512m; the samples show the margin).
  */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Engine.class)
 class StreamingTest {
+  @Parameter
+  Engine engine;
+
   private static final long GIB = 1L << 30;
   private static final byte[] PATTERN = pattern();
 
@@ -44,7 +53,7 @@ class StreamingTest {
   void start() throws Exception {
     backend = new Backend("sink");
     RouteTable routes = RouteTable.builder().route(Route.of("all", any(), Upstream.of(backend.url("/repo/")))).build();
-    proxy = new Proxy(RoutingProxyServlet.builder().routes(routes).build());
+    proxy = new Proxy(engine, b -> b.routes(routes));
   }
 
   @AfterEach

@@ -14,13 +14,13 @@ import io.gantry.proxy.route.RouteTable;
 import io.gantry.proxy.target.Upstream;
 import io.gantry.proxy.testing.Backend;
 import io.gantry.proxy.testing.Proxy;
+import io.gantry.proxy.testing.Proxy.Engine;
 import io.restassured.response.Response;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -28,9 +28,17 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Dead, frozen and saturated upstreams get prompt, clear answers that name no backend. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Engine.class)
 class UpstreamFailureTest {
+  @Parameter
+  Engine engine;
+
   private Proxy proxy;
 
   @AfterEach
@@ -46,18 +54,18 @@ class UpstreamFailureTest {
     }
   }
 
-  private void startProxy(Upstream upstream, Map<String, String> init, int maxQueued) throws Exception {
+  private void startProxy(Upstream upstream, int maxConnections, int maxQueued) throws Exception {
     RouteTable routes = RouteTable.builder()
         .route(Route.of("registry", pathPrefix("/v2/"), upstream))
         .route(Route.of("ui", any(), upstream))
         .build();
-    proxy = new Proxy(RoutingProxyServlet.builder().routes(routes).maxQueuedPerUpstream(maxQueued).build(), false, init);
+    proxy = new Proxy(engine, b -> b.routes(routes).maxConnectionsPerUpstream(maxConnections).maxQueuedPerUpstream(maxQueued));
   }
 
   @Test
   void refusedConnectionIsAPrompt502NamingTheRouteNotTheBackend() throws Exception {
     int dead = freePort();
-    startProxy(Upstream.of("http://127.0.0.1:" + dead + "/repository/docker-hosted/"), Map.of(), 1024);
+    startProxy(Upstream.of("http://127.0.0.1:" + dead + "/repository/docker-hosted/"), 512, 1024);
     long start = System.nanoTime();
     Response r = given().port(proxy.port()).header("Host", "registry.example.com").get("/service/rest/v1/status");
     long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -69,7 +77,7 @@ class UpstreamFailureTest {
 
   @Test
   void registryPathsGetRegistryJsonErrors() throws Exception {
-    startProxy(Upstream.of("http://127.0.0.1:" + freePort() + "/"), Map.of(), 1024);
+    startProxy(Upstream.of("http://127.0.0.1:" + freePort() + "/"), 512, 1024);
     given().port(proxy.port()).header("Host", "registry.example.com").post("/v2/x/blobs/uploads/")
         .then().statusCode(502)
         .contentType(containsString("application/json"))
@@ -93,7 +101,7 @@ class UpstreamFailureTest {
       });
       acceptor.start();
       startProxy(Upstream.builder("http://127.0.0.1:" + frozen.getLocalPort() + "/")
-          .idleTimeout(Duration.ofMillis(700)).build(), Map.of(), 1024);
+          .idleTimeout(Duration.ofMillis(700)).build(), 512, 1024);
       long start = System.nanoTime();
       given().port(proxy.port()).header("Host", "x").get("/v2/").then().statusCode(504)
           .body("errors[0].message", containsString("timed out"));
@@ -110,7 +118,7 @@ class UpstreamFailureTest {
       response.setStatus(200);
       callback.succeeded();
     })) {
-      startProxy(Upstream.of(slow.url("/")), Map.of("maxConnections", "1"), 1);
+      startProxy(Upstream.of(slow.url("/")), 1, 1);
       ExecutorService pool = Executors.newFixedThreadPool(3);
       try {
         Future<Integer> first = pool.submit(() -> given().port(proxy.port()).get("/a").statusCode());
@@ -135,7 +143,7 @@ class UpstreamFailureTest {
   @Test
   void upstreamRecoveryNeedsNoRestart() throws Exception {
     int port = freePort();
-    startProxy(Upstream.of("http://127.0.0.1:" + port + "/"), Map.of(), 1024);
+    startProxy(Upstream.of("http://127.0.0.1:" + port + "/"), 512, 1024);
     given().port(proxy.port()).get("/v2/").then().statusCode(502);
     try (Backend revived = new Backend((request, response, seen, callback) -> {
       response.setStatus(200);

@@ -1,9 +1,11 @@
 package io.gantry.proxy.testing;
 
+import io.gantry.proxy.ProxyBuilder;
+import io.gantry.proxy.RoutingProxyHandler;
 import io.gantry.proxy.RoutingProxyServlet;
-import java.util.Map;
+import io.gantry.proxy.route.RouteTable;
+import java.util.function.Consumer;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -14,22 +16,27 @@ import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
- * A Jetty server on ephemeral ports serving a {@link RoutingProxyServlet}: one plain connector
- * named {@code plain} and, on request, a TLS connector named {@code tls} with a self-signed
- * certificate for localhost.
+ * A Jetty server on ephemeral ports serving the routing proxy on one of its two {@link Engine}s:
+ * one plain connector named {@code plain} and, on request, a TLS connector named {@code tls} with
+ * a self-signed certificate for localhost.
  */
 public final class Proxy implements AutoCloseable {
+  /** The two implementations of the proxy; every end-to-end test runs against both. */
+  public enum Engine {
+    HANDLER, SERVLET
+  }
+
   private final Server server;
   private final ServerConnector plain;
   private final ServerConnector tls;
+  private final RoutingProxyHandler handler;
   private final RoutingProxyServlet servlet;
 
-  public Proxy(RoutingProxyServlet servlet) throws Exception {
-    this(servlet, false, Map.of());
+  public Proxy(Engine engine, Consumer<ProxyBuilder<?, ?>> settings) throws Exception {
+    this(engine, settings, false);
   }
 
-  public Proxy(RoutingProxyServlet servlet, boolean withTls, Map<String, String> initParameters) throws Exception {
-    this.servlet = servlet;
+  public Proxy(Engine engine, Consumer<ProxyBuilder<?, ?>> settings, boolean withTls) throws Exception {
     server = new Server();
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
@@ -55,12 +62,22 @@ public final class Proxy implements AutoCloseable {
     } else {
       tls = null;
     }
-    ServletContextHandler context = new ServletContextHandler("/");
-    context.getServletHandler().setDecodeAmbiguousURIs(true);
-    ServletHolder holder = servlet.toHolder();
-    initParameters.forEach(holder::setInitParameter);
-    context.addServlet(holder, "/*");
-    server.setHandler(context);
+    if (engine == Engine.HANDLER) {
+      RoutingProxyHandler.Builder builder = RoutingProxyHandler.builder();
+      settings.accept(builder);
+      handler = builder.build();
+      servlet = null;
+      server.setHandler(handler);
+    } else {
+      RoutingProxyServlet.Builder builder = RoutingProxyServlet.builder();
+      settings.accept(builder);
+      servlet = builder.build();
+      handler = null;
+      ServletContextHandler context = new ServletContextHandler("/");
+      context.getServletHandler().setDecodeAmbiguousURIs(true);
+      context.addServlet(servlet.toHolder(), "/*");
+      server.setHandler(context);
+    }
     server.start();
   }
 
@@ -76,8 +93,16 @@ public final class Proxy implements AutoCloseable {
     return "http://127.0.0.1:" + port() + path;
   }
 
-  public RoutingProxyServlet servlet() {
-    return servlet;
+  public RouteTable routes() {
+    return handler != null ? handler.routes() : servlet.routes();
+  }
+
+  public void setRoutes(RouteTable routes) {
+    if (handler != null) {
+      handler.setRoutes(routes);
+    } else {
+      servlet.setRoutes(routes);
+    }
   }
 
   @Override

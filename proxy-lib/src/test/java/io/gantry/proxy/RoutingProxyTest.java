@@ -22,6 +22,7 @@ import io.gantry.proxy.route.RouteTable;
 import io.gantry.proxy.target.Upstream;
 import io.gantry.proxy.testing.Backend;
 import io.gantry.proxy.testing.Proxy;
+import io.gantry.proxy.testing.Proxy.Engine;
 import io.gantry.proxy.testing.RawHttp;
 import io.restassured.response.Response;
 import java.util.List;
@@ -30,9 +31,17 @@ import org.eclipse.jetty.io.Content;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The servlet end to end: a real client, a real proxy and real backends on ephemeral ports. */
-class RoutingProxyServletTest {
+@ParameterizedClass(name = "{0}")
+@EnumSource(Engine.class)
+class RoutingProxyTest {
+  @Parameter
+  Engine engine;
+
   private Backend group;
   private Backend hosted;
   private Backend ui;
@@ -76,7 +85,7 @@ class RoutingProxyServletTest {
         events.add("completed " + e.routeName() + " " + status + " in=" + e.bytesIn() + " out=" + e.bytesOut());
       }
     };
-    proxy = new Proxy(RoutingProxyServlet.builder().routes(routes).listener(listener).build());
+    proxy = new Proxy(engine, b -> b.routes(routes).listener(listener));
   }
 
   @AfterEach
@@ -282,11 +291,11 @@ class RoutingProxyServletTest {
   @Test
   void aSwappedRouteTableTakesEffectForTheNextRequest() throws Exception {
     request("GET", "registry.example.com", "/v2/").then().header("X-Backend", "group");
-    proxy.servlet().setRoutes(RouteTable.builder()
+    proxy.setRoutes(RouteTable.builder()
         .route(Route.of("all-to-ui", host("registry.example.com"), Upstream.of(ui.url("/"))))
         .build());
     request("GET", "registry.example.com", "/v2/").then().statusCode(200).header("X-Backend", "ui");
-    assertEquals("all-to-ui", proxy.servlet().routes().routes().get(0).name());
+    assertEquals("all-to-ui", proxy.routes().routes().get(0).name());
   }
 
   private void awaitEvents(int n) throws InterruptedException {

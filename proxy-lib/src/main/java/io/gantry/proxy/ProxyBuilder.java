@@ -1,0 +1,81 @@
+package io.gantry.proxy;
+
+import io.gantry.proxy.header.ForwardedHeaders;
+import io.gantry.proxy.route.RouteTable;
+import java.util.Objects;
+
+/**
+ * The settings {@link RoutingProxyHandler} and {@link RoutingProxyServlet} share; each has a
+ * builder of this shape, so the same configuration code serves both.
+ *
+ * @param <B> the concrete builder
+ * @param <P> what it builds
+ */
+public abstract class ProxyBuilder<B extends ProxyBuilder<B, P>, P> {
+  private RouteTable routes;
+  private ProxyListener listener = ProxyListener.NONE;
+  private ForwardedHeaders forwardedHeaders = ForwardedHeaders.NONE_TRUSTED;
+  private int maxQueuedPerUpstream = 1024;
+  private int maxConnectionsPerUpstream = 512;
+
+  ProxyBuilder() {}
+
+  /** The route table (required). */
+  public B routes(RouteTable routes) {
+    this.routes = Objects.requireNonNull(routes, "routes");
+    return self();
+  }
+
+  /** Receives routing, completion and failure events; nothing by default. */
+  public B listener(ProxyListener listener) {
+    this.listener = Objects.requireNonNull(listener, "listener");
+    return self();
+  }
+
+  /** Which inbound forwarding headers to trust; none by default. */
+  public B forwardedHeaders(ForwardedHeaders forwardedHeaders) {
+    this.forwardedHeaders = Objects.requireNonNull(forwardedHeaders, "forwardedHeaders");
+    return self();
+  }
+
+  /**
+   * Requests that may wait for a connection to one upstream once all its connections are busy;
+   * beyond that gantry answers 503 at once. Default 1024.
+   */
+  public B maxQueuedPerUpstream(int max) {
+    this.maxQueuedPerUpstream = atLeastOne("maxQueuedPerUpstream", max);
+    return self();
+  }
+
+  /**
+   * Connections gantry opens to one upstream at most; every blob transfer in flight holds one.
+   * Default 512.
+   */
+  public B maxConnectionsPerUpstream(int max) {
+    this.maxConnectionsPerUpstream = atLeastOne("maxConnectionsPerUpstream", max);
+    return self();
+  }
+
+  /** Builds the proxy; fails when no routes were given. */
+  public abstract P build();
+
+  @SuppressWarnings("unchecked")
+  private B self() {
+    return (B) this;
+  }
+
+  private static int atLeastOne(String name, int value) {
+    if (value < 1) {
+      throw new IllegalArgumentException(name + ": " + value + " (expected: >= 1)");
+    }
+    return value;
+  }
+
+  /** The settings as an immutable value. */
+  ProxySettings settings() {
+    if (routes == null) {
+      throw new IllegalStateException("routes (expected: a RouteTable)");
+    }
+    return new ProxySettings(routes, listener, forwardedHeaders, maxQueuedPerUpstream, maxConnectionsPerUpstream);
+  }
+}

@@ -1,0 +1,8 @@
+package io.gantry.proxy;
+
+import io.gantry.proxy.header.ForwardedHeaders;
+import io.gantry.proxy.route.RouteTable;
+
+/** What a {@link ProxyBuilder} collected, fixed for the life of one proxy. */
+record ProxySettings(RouteTable routes, ProxyListener listener, ForwardedHeaders forwardedHeaders,
+    int maxQueuedPerUpstream, int maxConnectionsPerUpstream) {}

@@ -1,0 +1,53 @@
+package io.gantry.proxy;
+
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.channels.UnresolvedAddressException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
+
+/** What a client is told when the upstream could not answer: the status and a safe message. */
+final class UpstreamFailures {
+  private UpstreamFailures() {}
+
+  /** 504 for timeouts, 503 when the upstream's queue is full, 502 for everything else. */
+  static int status(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof TimeoutException || t instanceof SocketTimeoutException) {
+        return 504;
+      }
+      if (t instanceof RejectedExecutionException) {
+        return 503; // the upstream's queue is full: back off and retry
+      }
+      if (t instanceof ConnectException || t instanceof NoRouteToHostException
+          || t instanceof UnknownHostException || t instanceof UnresolvedAddressException
+          || t instanceof SSLException) {
+        return 502;
+      }
+    }
+    return 502;
+  }
+
+  /** Names the route, never the upstream's address. */
+  static String message(int status, ProxyExchange exchange) {
+    String route = exchange == null ? "-" : exchange.routeName();
+    return switch (status) {
+      case 503 -> "upstream of route '" + route + "' is busy, retry later";
+      case 504 -> "upstream of route '" + route + "' timed out";
+      case 408 -> "request body not received in time";
+      case 500 -> "request failed";
+      default -> "upstream of route '" + route + "' is unavailable";
+    };
+  }
+
+  /** The message for a request gantry refused itself. */
+  static String refusalMessage(int status, String reason) {
+    return status == 404 ? "no route for this request" : reason;
+  }
+
+  /** The {@code Allow} header sent with a 405. */
+  static final String ALLOWED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
+}
