@@ -16,6 +16,7 @@
 #   GANTRY_PERF_VHOSTS=N   put N virtual hosts x 3 routes before the catch-all route the benchmark
 #                          traffic hits (Host 127.0.0.1:port), to measure the cost of a big table
 #   GANTRY_PERF_ACCESS_LOG true|false (default false)
+#   GANTRY_PERF_ENGINE     handler|servlet (default: gantry's default, the handler)
 #
 # No Maven here: build first with `mvn -B package -DskipTests`. The last step execs bin/gantry,
 # which execs the JVM, so the harness measures and stops the JVM itself.
@@ -28,11 +29,13 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache=${GANTRY_PERF_DIR:-/tmp/gantry-perf-product}
 vhosts=${GANTRY_PERF_VHOSTS:-0}
 access_log=${GANTRY_PERF_ACCESS_LOG:-false}
+engine=${GANTRY_PERF_ENGINE:-}
 
 fail() { echo "perf-product: $*" >&2; exit 1; }
 
 case $vhosts in ''|*[!0-9]*) fail "GANTRY_PERF_VHOSTS=$vhosts (expected: a number of virtual hosts)" ;; esac
 case $access_log in true|false) ;; *) fail "GANTRY_PERF_ACCESS_LOG=$access_log (expected: true or false)" ;; esac
+case $engine in ''|handler|servlet) ;; *) fail "GANTRY_PERF_ENGINE=$engine (expected: handler or servlet)" ;; esac
 
 tarball=${GANTRY_TARBALL:-}
 if [ -z "$tarball" ]; then
@@ -82,6 +85,7 @@ conf="$cache/gantry-perf-$PROXY_PORT.conf"
   echo "  ]"
   echo "  admin.enabled = false"
   echo "  access-log.enabled = $access_log"
+  if [ -n "$engine" ]; then echo "  engine = $engine"; fi
   echo "}"
 } > "$conf"
 

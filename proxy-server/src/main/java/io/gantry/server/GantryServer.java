@@ -2,6 +2,8 @@ package io.gantry.server;
 
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.health.HealthCheckRegistry;
+import io.gantry.proxy.ProxyBuilder;
+import io.gantry.proxy.RoutingProxyHandler;
 import io.gantry.proxy.RoutingProxyServlet;
 import io.gantry.proxy.route.RouteTable;
 import io.gantry.server.admin.AdminServer;
@@ -26,7 +28,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.RequestLog;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -36,7 +40,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The running gantry: one Jetty server with a connector per listener, the host check, the routing
- * proxy servlet and the admin connector, assembled from a validated {@link GantryConfig}.
+ * proxy ({@link RoutingProxyHandler}, or the servlet when configured) and the admin connector,
+ * assembled from a validated {@link GantryConfig}.
  */
 public final class GantryServer {
   private static final Logger LOG = LoggerFactory.getLogger(GantryServer.class);
@@ -51,7 +56,7 @@ public final class GantryServer {
   private final RequestLog accessLog;
   private final Server server;
   private final Map<String, ServerConnector> connectors = new HashMap<>();
-  private volatile RoutingProxyServlet proxy;
+  private volatile Consumer<RouteTable> proxyRoutes = r -> {};
   private volatile RouteTable routes;
   private AdminServer admin;
   private GantrySslContextFactory tls;
@@ -99,17 +104,7 @@ public final class GantryServer {
       }
     }
 
-    proxy = RoutingProxyServlet.builder()
-        .routes(routes)
-        .listener(proxyMetrics)
-        .forwardedHeaders(config.forwardedHeaders())
-        .maxQueuedPerUpstream(config.maxQueuedPerUpstream())
-        .build();
-    ServletContextHandler context = new ServletContextHandler("/");
-    context.getServletHandler().setDecodeAmbiguousURIs(true); // gantry's PathNormalizer judges paths
-    context.addServlet(proxy.toHolder(), "/*");
-    AdminServer.onlyOnConnectors(context, proxyListeners);
-    HostCheckHandler hostCheck = new HostCheckHandler(context, () -> routes, proxyMetrics::misdirected);
+    HostCheckHandler hostCheck = new HostCheckHandler(newProxy(proxyListeners), () -> routes, proxyMetrics::misdirected);
     GracefulHandler graceful = new GracefulHandler(new HttpsRedirectHandler(hostCheck, redirects));
     server.setHandler(graceful);
     server.setStopTimeout(config.shutdownGrace().toMillis());
@@ -133,6 +128,32 @@ public final class GantryServer {
     logStartup(Duration.ofNanos(System.nanoTime() - started));
   }
 
+  /**
+   * The routing proxy on the configured engine. The handler needs no context: the admin context
+   * comes first and claims every request on the admin connector, so only proxy listeners reach it.
+   */
+  private Handler newProxy(List<String> proxyListeners) {
+    if (config.engine() == GantryConfig.Engine.SERVLET) {
+      RoutingProxyServlet servlet = configure(RoutingProxyServlet.builder()).build();
+      proxyRoutes = servlet::setRoutes;
+      ServletContextHandler context = new ServletContextHandler("/");
+      context.getServletHandler().setDecodeAmbiguousURIs(true); // gantry's PathNormalizer judges paths
+      context.addServlet(servlet.toHolder(), "/*");
+      AdminServer.onlyOnConnectors(context, proxyListeners);
+      return context;
+    }
+    RoutingProxyHandler handler = configure(RoutingProxyHandler.builder()).build();
+    proxyRoutes = handler::setRoutes;
+    return handler;
+  }
+
+  private <B extends ProxyBuilder<B, ?>> B configure(B builder) {
+    return builder.routes(routes)
+        .listener(proxyMetrics)
+        .forwardedHeaders(config.forwardedHeaders())
+        .maxQueuedPerUpstream(config.maxQueuedPerUpstream());
+  }
+
   private void logStartup(Duration took) {
     for (ListenerConfig l : config.listeners()) {
       ServerConnector c = connectors.get(l.name());
@@ -150,7 +171,7 @@ public final class GantryServer {
       }
       store.warnings().forEach(w -> LOG.warn("{}", w));
     }
-    LOG.info("routes ({}):", routes.routes().size());
+    LOG.info("routes ({}, {} engine):", routes.routes().size(), config.engine().name().toLowerCase(java.util.Locale.ROOT));
     routes.toString().lines().forEach(line -> LOG.info("{}", line));
     if (admin != null) {
       LOG.info("admin on http://{}:{} (/metrics /metrics/prometheus /healthcheck /ping /threads /routes /ready)",
@@ -193,9 +214,6 @@ public final class GantryServer {
   /** Replaces the route table for new requests (the reload hook). */
   public void setRoutes(RouteTable newRoutes) {
     this.routes = newRoutes;
-    RoutingProxyServlet p = proxy;
-    if (p != null) {
-      p.setRoutes(newRoutes);
-    }
+    proxyRoutes.accept(newRoutes);
   }
 }

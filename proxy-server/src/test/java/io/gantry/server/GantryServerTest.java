@@ -42,10 +42,13 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -53,7 +56,12 @@ import org.junit.jupiter.api.io.TempDir;
  * chosen by SNI on one port, the SNI/Host check, port mapping, HTTP/2, redirects and the admin
  * connector, against real backends; TLS checked from the client side.
  */
+@ParameterizedClass(name = "{0} engine")
+@EnumSource(GantryConfig.Engine.class)
 class GantryServerTest {
+  @Parameter
+  GantryConfig.Engine engine;
+
   @TempDir
   static Path dir;
 
@@ -64,8 +72,10 @@ class GantryServerTest {
   private static TestPki pki;
   private static TrustManagerFactory trust;
 
-  @BeforeAll
-  static void start() throws Exception {
+  @BeforeParameterizedClassInvocation
+  static void start(GantryConfig.Engine engine) throws Exception {
+    BACKEND.clear();
+    SEEN.clear();
     backends = new Server();
     for (String name : List.of("hosted", "group", "b", "ui")) {
       ServerConnector c = new ServerConnector(backends);
@@ -128,8 +138,9 @@ class GantryServerTest {
           admin { host = 127.0.0.1, port = 0 }
           access-log.enabled = false
           shutdown-grace = 1s
+          engine = %s
         }
-        """.formatted(String.join(", ", certs), url("hosted"), url("group"), url("b"), url("ui")));
+        """.formatted(String.join(", ", certs), url("hosted"), url("group"), url("b"), url("ui"), engine));
     GantryConfig config = ConfigLoader.defaults().load(conf);
     gantry = Guice.createInjector(new GantryModule(config)).getInstance(GantryServer.class);
     gantry.start();
@@ -152,7 +163,7 @@ class GantryServerTest {
     return "http://127.0.0.1:" + BACKEND.get(backend).getLocalPort();
   }
 
-  @AfterAll
+  @AfterParameterizedClassInvocation
   static void stop() throws Exception {
     gantry.stop();
     backends.stop();

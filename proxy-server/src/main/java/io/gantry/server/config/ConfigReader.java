@@ -50,7 +50,7 @@ import java.util.regex.Pattern;
  */
 final class ConfigReader {
   private static final List<String> GANTRY_KEYS = List.of("listeners", "tls", "upstreams", "routes",
-      "trusted-proxies", "admin", "access-log", "shutdown-grace", "max-queued-per-upstream", "defaults");
+      "trusted-proxies", "admin", "access-log", "shutdown-grace", "max-queued-per-upstream", "engine", "defaults");
   private static final List<String> DEFAULTS_KEYS = List.of("listener", "upstream", "route", "self-signed");
   private static final List<String> LISTENER_KEYS = List.of("name", "port", "host", "tls", "redirect-to", "hsts", "http2");
   private static final List<String> LISTENER_DEFAULT_KEYS = List.of("host", "tls", "hsts", "http2");
@@ -144,6 +144,7 @@ final class ConfigReader {
       error(root.get("max-queued-per-upstream").origin(), root.at("max-queued-per-upstream"),
           maxQueued + " (expected: a number of requests >= 1)");
     }
+    GantryConfig.Engine engine = readEngine(root);
     checkUnused(upstreams, routes);
     for (RouteShadowing.Shadow s : RouteShadowing.find(routes)) {
       warn(origin(s.shadowed().file(), s.shadowed().line()), "gantry.routes[" + s.shadowed().index() + "]",
@@ -156,7 +157,7 @@ final class ConfigReader {
     }
     List<ConfigProblem> warnings = sorted();
     return finish(new GantryConfig(file, listeners, tls, upstreams,
-        routes, trustedProxies, admin, accessLog, shutdownGrace, maxQueued, warnings));
+        routes, trustedProxies, admin, accessLog, shutdownGrace, maxQueued, engine, warnings));
   }
 
   private GantryConfig finish(GantryConfig config) {
@@ -776,6 +777,20 @@ final class ConfigReader {
       }
     }
     return new AdminConfig(enabled, host, port);
+  }
+
+  private GantryConfig.Engine readEngine(Obj root) {
+    String engine = string(root, "engine", true, "handler or servlet");
+    if (engine == null) {
+      return null;
+    }
+    List<String> known = List.of("handler", "servlet");
+    String lower = engine.trim().toLowerCase(Locale.ROOT);
+    if (!known.contains(lower)) {
+      error(root.get("engine").origin(), root.at("engine"), "'" + engine + "'" + Suggestions.expectedOneOf(lower, known));
+      return null;
+    }
+    return GantryConfig.Engine.valueOf(lower.toUpperCase(Locale.ROOT));
   }
 
   private AccessLogConfig readAccessLog(Obj root) {

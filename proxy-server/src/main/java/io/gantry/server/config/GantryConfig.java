@@ -32,6 +32,7 @@ import java.util.Map;
  * @param accessLog the access log
  * @param shutdownGrace how long in-flight transfers may take to finish on a graceful stop
  * @param maxQueuedPerUpstream requests that may wait for a connection to one upstream
+ * @param engine which implementation of the routing proxy serves requests
  * @param warnings problems that did not stop loading
  */
 public record GantryConfig(
@@ -45,7 +46,17 @@ public record GantryConfig(
     AccessLogConfig accessLog,
     Duration shutdownGrace,
     int maxQueuedPerUpstream,
+    Engine engine,
     List<ConfigProblem> warnings) {
+
+  /** The routing proxy's two implementations; they behave the same, the handler costs less. */
+  public enum Engine {
+    /** {@link io.gantry.proxy.RoutingProxyHandler}, on core Jetty (the default). */
+    HANDLER,
+    /** {@link io.gantry.proxy.RoutingProxyServlet} in a servlet context. */
+    SERVLET
+  }
+
 
   public GantryConfig {
     listeners = List.copyOf(listeners);

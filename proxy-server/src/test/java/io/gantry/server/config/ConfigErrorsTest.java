@@ -89,6 +89,14 @@ class ConfigErrorsTest {
   }
 
   @Test
+  void unknownEngineNamesTheChoices() {
+    String text = minimal("  engine = servelt");
+    Path file = write(dir, "gantry.conf", text);
+    assertProblem(error(file), file, line(text, "servelt"), "gantry.engine",
+        "'servelt' (expected one of: handler, servlet; did you mean 'servlet'?)");
+  }
+
+  @Test
   void unknownKeyWithoutCloseMatchListsTheKnownKeys() {
     String text = minimal("  admin { colour = blue }");
     Path file = write(dir, "gantry.conf", text);

@@ -40,6 +40,7 @@ class ConfigLoaderTest {
     assertEquals(new AccessLogConfig(true, AccessLogConfig.Format.COMBINED, null), c.accessLog());
     assertEquals(Duration.ofSeconds(30), c.shutdownGrace());
     assertEquals(1024, c.maxQueuedPerUpstream());
+    assertEquals(GantryConfig.Engine.HANDLER, c.engine());
     assertEquals(List.of(), c.trustedProxies());
     assertEquals(List.of(), c.warnings());
     Upstream nexus = c.upstreamsByName().get("nexus");
@@ -87,6 +88,7 @@ class ConfigLoaderTest {
           access-log { enabled = false, format = json, path = logs/access.log }
           shutdown-grace = 10s
           max-queued-per-upstream = 16
+          engine = servlet
         }
         """;
     GantryConfig c = load(write(dir, "gantry.conf", text));
@@ -132,6 +134,7 @@ class ConfigLoaderTest {
     assertEquals(new AccessLogConfig(false, AccessLogConfig.Format.JSON, dir.resolve("logs/access.log")), c.accessLog());
     assertEquals(Duration.ofSeconds(10), c.shutdownGrace());
     assertEquals(16, c.maxQueuedPerUpstream());
+    assertEquals(GantryConfig.Engine.SERVLET, c.engine());
   }
 
   @Test
