@@ -16,6 +16,8 @@ import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.net.HttpURLConnection;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URL;
 import java.nio.ByteBuffer;
@@ -252,6 +254,38 @@ class StreamingTest {
       assertTrue(rest.contains("X-Bytes: 5"), rest);
     }
     assertEquals("100-continue", backend.next().header("Expect"));
+  }
+
+  @Test
+  void upstreamRefusingAnExpectedBodyIsAnsweredWithItsOwnStatus() throws Exception {
+    try (ServerSocket refusing = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Thread upstream = new Thread(() -> {
+        try (Socket s = refusing.accept()) {
+          InputStream in = s.getInputStream();
+          while (!readLine(in).isEmpty()) {
+            // the request head; the body is never asked for
+          }
+          s.getOutputStream().write(("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"registry\"\r\n"
+              + "Content-Length: 0\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        } catch (Exception e) {
+          // the test fails on the client side
+        }
+      });
+      upstream.start();
+      RouteTable routes = RouteTable.builder()
+          .route(Route.of("all", any(), Upstream.of("http://127.0.0.1:" + refusing.getLocalPort() + "/"))).build();
+      try (Proxy refusingProxy = new Proxy(engine, b -> b.routes(routes));
+           Socket socket = new Socket("127.0.0.1", refusingProxy.port())) {
+        socket.setSoTimeout(5_000);
+        OutputStream out = socket.getOutputStream();
+        out.write(("PUT /v2/x/blobs/uploads/1 HTTP/1.1\r\nHost: r\r\nContent-Length: 5\r\n"
+            + "Expect: 100-continue\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        String status = readLine(socket.getInputStream());
+        assertTrue(status.startsWith("HTTP/1.1 401"), status);
+      }
+      upstream.join(5_000);
+    }
   }
 
   private static String readLine(InputStream in) throws Exception {
