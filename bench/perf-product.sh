@@ -17,6 +17,7 @@
 #                          traffic hits (Host 127.0.0.1:port), to measure the cost of a big table
 #   GANTRY_PERF_ACCESS_LOG true|false (default false)
 #   GANTRY_PERF_ENGINE     handler|servlet (default: gantry's default, the handler)
+#   GANTRY_PERF_THREADS=N  the server's max-threads (default: gantry's default)
 #
 # No Maven here: build first with `mvn -B package -DskipTests`. The last step execs bin/gantry,
 # which execs the JVM, so the harness measures and stops the JVM itself.
@@ -30,11 +31,13 @@ cache=${GANTRY_PERF_DIR:-/tmp/gantry-perf-product}
 vhosts=${GANTRY_PERF_VHOSTS:-0}
 access_log=${GANTRY_PERF_ACCESS_LOG:-false}
 engine=${GANTRY_PERF_ENGINE:-}
+threads=${GANTRY_PERF_THREADS:-}
 
 fail() { echo "perf-product: $*" >&2; exit 1; }
 
 case $vhosts in ''|*[!0-9]*) fail "GANTRY_PERF_VHOSTS=$vhosts (expected: a number of virtual hosts)" ;; esac
 case $access_log in true|false) ;; *) fail "GANTRY_PERF_ACCESS_LOG=$access_log (expected: true or false)" ;; esac
+case $threads in *[!0-9]*) fail "GANTRY_PERF_THREADS=$threads (expected: a number of threads)" ;; esac
 case $engine in ''|handler|servlet) ;; *) fail "GANTRY_PERF_ENGINE=$engine (expected: handler or servlet)" ;; esac
 
 tarball=${GANTRY_TARBALL:-}
@@ -86,6 +89,7 @@ conf="$cache/gantry-perf-$PROXY_PORT.conf"
   echo "  admin.enabled = false"
   echo "  access-log.enabled = $access_log"
   if [ -n "$engine" ]; then echo "  engine = $engine"; fi
+  if [ -n "$threads" ]; then echo "  max-threads = $threads"; fi
   echo "}"
 } > "$conf"
 

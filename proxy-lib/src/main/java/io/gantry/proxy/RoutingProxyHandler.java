@@ -16,14 +16,12 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpURI;
-import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.proxy.ProxyHandler;
@@ -285,9 +283,9 @@ public class RoutingProxyHandler extends Handler.Abstract {
     @Override
     protected org.eclipse.jetty.client.Request newProxyToServerRequest(Request request, HttpURI target) {
       Upstream upstream = routed(request).forward.route().upstream();
-      return getHttpClient().newRequest(target.toURI())
+      // From the target string: HttpURI.toURI() would re-encode every component first.
+      return getHttpClient().newRequest(routed(request).forward.target())
           .method(request.getMethod())
-          .version(HttpVersion.HTTP_1_1)
           .idleTimeout(upstream.idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 

@@ -72,7 +72,7 @@ public final class GantryServer {
     this.certificates = certificates;
     this.accessLog = accessLog;
     this.routes = config.routeTable();
-    this.server = new Server(ServerMetrics.threadPool(metrics, 8, 256));
+    this.server = new Server(ServerMetrics.threadPool(metrics, 8, config.maxThreads()));
   }
 
   /** Builds everything and starts listening; throws if a port cannot be bound. */

@@ -50,7 +50,7 @@ import java.util.regex.Pattern;
  */
 final class ConfigReader {
   private static final List<String> GANTRY_KEYS = List.of("listeners", "tls", "upstreams", "routes",
-      "trusted-proxies", "admin", "access-log", "shutdown-grace", "max-queued-per-upstream", "engine", "defaults");
+      "trusted-proxies", "admin", "access-log", "shutdown-grace", "max-queued-per-upstream", "engine", "max-threads", "defaults");
   private static final List<String> DEFAULTS_KEYS = List.of("listener", "upstream", "route", "self-signed");
   private static final List<String> LISTENER_KEYS = List.of("name", "port", "host", "tls", "redirect-to", "hsts", "http2");
   private static final List<String> LISTENER_DEFAULT_KEYS = List.of("host", "tls", "hsts", "http2");
@@ -145,6 +145,11 @@ final class ConfigReader {
           maxQueued + " (expected: a number of requests >= 1)");
     }
     GantryConfig.Engine engine = readEngine(root);
+    Integer maxThreads = integer(root, "max-threads", true, "a number of threads >= 16");
+    if (maxThreads != null && maxThreads < 16) {
+      error(root.get("max-threads").origin(), root.at("max-threads"),
+          maxThreads + " (expected: a number of threads >= 16; acceptors and selectors take some)");
+    }
     checkUnused(upstreams, routes);
     for (RouteShadowing.Shadow s : RouteShadowing.find(routes)) {
       warn(origin(s.shadowed().file(), s.shadowed().line()), "gantry.routes[" + s.shadowed().index() + "]",
@@ -157,7 +162,7 @@ final class ConfigReader {
     }
     List<ConfigProblem> warnings = sorted();
     return finish(new GantryConfig(file, listeners, tls, upstreams,
-        routes, trustedProxies, admin, accessLog, shutdownGrace, maxQueued, engine, warnings));
+        routes, trustedProxies, admin, accessLog, shutdownGrace, maxQueued, engine, maxThreads, warnings));
   }
 
   private GantryConfig finish(GantryConfig config) {

@@ -33,6 +33,7 @@ import java.util.Map;
  * @param shutdownGrace how long in-flight transfers may take to finish on a graceful stop
  * @param maxQueuedPerUpstream requests that may wait for a connection to one upstream
  * @param engine which implementation of the routing proxy serves requests
+ * @param maxThreads the server's thread pool size at most
  * @param warnings problems that did not stop loading
  */
 public record GantryConfig(
@@ -47,6 +48,7 @@ public record GantryConfig(
     Duration shutdownGrace,
     int maxQueuedPerUpstream,
     Engine engine,
+    int maxThreads,
     List<ConfigProblem> warnings) {
 
   /** The routing proxy's two implementations; they behave the same, the handler costs less. */

@@ -97,6 +97,14 @@ class ConfigErrorsTest {
   }
 
   @Test
+  void tooFewThreadsIsRefused() {
+    String text = minimal("  max-threads = 4");
+    Path file = write(dir, "gantry.conf", text);
+    assertProblem(error(file), file, line(text, "max-threads"), "gantry.max-threads",
+        "4 (expected: a number of threads >= 16; acceptors and selectors take some)");
+  }
+
+  @Test
   void unknownKeyWithoutCloseMatchListsTheKnownKeys() {
     String text = minimal("  admin { colour = blue }");
     Path file = write(dir, "gantry.conf", text);

@@ -41,6 +41,7 @@ class ConfigLoaderTest {
     assertEquals(Duration.ofSeconds(30), c.shutdownGrace());
     assertEquals(1024, c.maxQueuedPerUpstream());
     assertEquals(GantryConfig.Engine.HANDLER, c.engine());
+    assertEquals(256, c.maxThreads());
     assertEquals(List.of(), c.trustedProxies());
     assertEquals(List.of(), c.warnings());
     Upstream nexus = c.upstreamsByName().get("nexus");
@@ -89,6 +90,7 @@ class ConfigLoaderTest {
           shutdown-grace = 10s
           max-queued-per-upstream = 16
           engine = servlet
+          max-threads = 64
         }
         """;
     GantryConfig c = load(write(dir, "gantry.conf", text));
@@ -135,6 +137,7 @@ class ConfigLoaderTest {
     assertEquals(Duration.ofSeconds(10), c.shutdownGrace());
     assertEquals(16, c.maxQueuedPerUpstream());
     assertEquals(GantryConfig.Engine.SERVLET, c.engine());
+    assertEquals(64, c.maxThreads());
   }
 
   @Test
