@@ -18,6 +18,7 @@
 #   GANTRY_PERF_ACCESS_LOG true|false (default false)
 #   GANTRY_PERF_ENGINE     handler|servlet (default: gantry's default, the handler)
 #   GANTRY_PERF_THREADS=N  the server's max-threads (default: gantry's default)
+#   GANTRY_PERF_HTTP2      true|false: offer h2 on the TLS listener (default: gantry's default)
 #
 # No Maven here: build first with `mvn -B package -DskipTests`. The last step execs bin/gantry,
 # which execs the JVM, so the harness measures and stops the JVM itself.
@@ -32,12 +33,14 @@ vhosts=${GANTRY_PERF_VHOSTS:-0}
 access_log=${GANTRY_PERF_ACCESS_LOG:-false}
 engine=${GANTRY_PERF_ENGINE:-}
 threads=${GANTRY_PERF_THREADS:-}
+http2=${GANTRY_PERF_HTTP2:-}
 
 fail() { echo "perf-product: $*" >&2; exit 1; }
 
 case $vhosts in ''|*[!0-9]*) fail "GANTRY_PERF_VHOSTS=$vhosts (expected: a number of virtual hosts)" ;; esac
 case $access_log in true|false) ;; *) fail "GANTRY_PERF_ACCESS_LOG=$access_log (expected: true or false)" ;; esac
 case $threads in *[!0-9]*) fail "GANTRY_PERF_THREADS=$threads (expected: a number of threads)" ;; esac
+case $http2 in ''|true|false) ;; *) fail "GANTRY_PERF_HTTP2=$http2 (expected: true or false)" ;; esac
 case $engine in ''|handler|servlet) ;; *) fail "GANTRY_PERF_ENGINE=$engine (expected: handler or servlet)" ;; esac
 
 tarball=${GANTRY_TARBALL:-}
@@ -71,7 +74,7 @@ conf="$cache/gantry-perf-$PROXY_PORT.conf"
   echo "  listeners = ["
   echo "    { name = plain, host = \"127.0.0.1\", port = $PROXY_PORT, tls = false }"
   if [ -n "${PROXY_TLS_PORT:-}" ] && [ -n "${PROXY_TLS_CERT:-}" ] && [ -n "${PROXY_TLS_KEY:-}" ]; then
-    echo "    { name = tls, host = \"127.0.0.1\", port = $PROXY_TLS_PORT, tls = true }"
+    echo "    { name = tls, host = \"127.0.0.1\", port = $PROXY_TLS_PORT, tls = true${http2:+, http2 = $http2} }"
     echo "  ]"
     echo "  tls.certificates = [ { cert = $(str "$PROXY_TLS_CERT"), key = $(str "$PROXY_TLS_KEY") } ]"
   else

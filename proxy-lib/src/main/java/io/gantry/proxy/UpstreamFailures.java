@@ -9,7 +9,10 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 
-/** What a client is told when the upstream could not answer: the status and a safe message. */
+/**
+ * What a client is told when gantry does not forward a request or the upstream cannot answer it:
+ * the status, and a message that names the route, never an address.
+ */
 final class UpstreamFailures {
   private UpstreamFailures() {}
 

@@ -112,7 +112,7 @@ class GantryServerTest {
     Files.writeString(conf, """
         gantry {
           listeners = [
-            { name = https, port = 0, host = 127.0.0.1 }
+            { name = https, port = 0, host = 127.0.0.1, http2 = true }
             { name = push, port = 0, host = 127.0.0.1 }
             { name = plain, port = 0, host = 127.0.0.1, tls = false }
             { name = redirect, port = 0, host = 127.0.0.1, tls = false, redirect-to = 8443 }
@@ -309,8 +309,8 @@ class GantryServerTest {
   }
 
   @Test
-  void aListenerWithHttp2OffNegotiatesHttp11() throws Exception {
-    for (String listener : List.of("https", "h1only")) {
+  void onlyAListenerWithHttp2OnNegotiatesH2() throws Exception {
+    for (String listener : List.of("https", "h1only", "push")) {
       try (SSLSocket socket = (SSLSocket) trustingClient().getSocketFactory().createSocket("127.0.0.1", gantry.port(listener))) {
         SSLParameters params = socket.getSSLParameters();
         params.setServerNames(List.of(new SNIHostName("registry.example.test")));

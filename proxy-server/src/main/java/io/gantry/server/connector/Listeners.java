@@ -14,8 +14,9 @@ import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
- * Turns a listener into a Jetty {@link ServerConnector}: HTTP/1.1 and HTTP/2 (ALPN {@code h2}) on
- * TLS, HTTP/1.1 on plain listeners, TLS 1.2+ from the given context factory.
+ * Turns a listener into a Jetty {@link ServerConnector}: HTTP/1.1 on TLS (plus HTTP/2 by ALPN
+ * {@code h2} when the listener asks for it) and on plain listeners, TLS 1.2+ from the given
+ * context factory.
  *
  * <p>Plain listeners deliberately offer no {@code h2c}: with the h2c factory on the connector,
  * Jetty read HTTP/1.1 request bodies 16 KiB per syscall instead of 64 KiB, which cost a quarter

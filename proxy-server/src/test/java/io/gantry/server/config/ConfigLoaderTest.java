@@ -32,7 +32,7 @@ class ConfigLoaderTest {
     GantryConfig c = load(write(dir, "gantry.conf", minimal("")));
 
     assertEquals(List.of(new ListenerConfig("http", "0.0.0.0", 8080, false, 0,
-        new ListenerConfig.Hsts(false, Duration.ofDays(365), false), true, c.listeners().get(0).file(), 1)),
+        new ListenerConfig.Hsts(false, Duration.ofDays(365), false), false, c.listeners().get(0).file(), 1)),
         c.listeners().stream().map(l -> new ListenerConfig(l.name(), l.host(), l.port(), l.tls(), l.redirectTo(),
             l.hsts(), l.http2(), l.file(), 1)).toList());
     assertEquals(new TlsConfig(List.of(), null, null), c.tls());
