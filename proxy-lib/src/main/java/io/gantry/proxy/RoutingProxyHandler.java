@@ -272,7 +272,9 @@ public class RoutingProxyHandler extends Handler.Abstract {
       httpClient.setMaxRequestsQueuedPerDestination(settings.maxQueuedPerUpstream());
       httpClient.setUserAgentField(null); // never add a User-Agent the client did not send
       httpClient.setRequestBufferSize(65536);
-      httpClient.setResponseBufferSize(65536);
+      // The read size of response bodies, and so the write size towards the client: 32 KiB moved
+      // 1 GiB with 0.41 s of CPU against 0.47 s with 64 KiB and 0.8+ s with 16 KiB (perf A/B).
+      httpClient.setResponseBufferSize(32768);
     }
 
     @Override
