@@ -73,6 +73,10 @@ public final class CertificateLoader {
    */
   public static ServerCertificate loadPem(Path certFile, Path keyFile, char[] keyPassword) {
     Path keyPath = keyFile == null ? certFile : keyFile;
+    PlainPem.Loaded plain = keyPassword == null || keyPassword.length == 0 ? PlainPem.tryLoad(certFile, keyPath) : null;
+    if (plain != null) {
+      return certificate(certFile, keyPath, plain.chain(), plain.key());
+    }
     List<Object> certObjects = readPem(certFile);
     List<Object> keyObjects = keyPath.equals(certFile) ? certObjects : readPem(keyPath);
 
@@ -109,7 +113,10 @@ public final class CertificateLoader {
           "no private key found (expected: a PEM block 'PRIVATE KEY', 'RSA PRIVATE KEY' or"
               + " 'EC PRIVATE KEY')");
     }
-    X509Certificate[] certs = chain.toArray(X509Certificate[]::new);
+    return certificate(certFile, keyPath, chain.toArray(X509Certificate[]::new), key);
+  }
+
+  private static ServerCertificate certificate(Path certFile, Path keyPath, X509Certificate[] certs, PrivateKey key) {
     checkKeyMatches(keyPath, key, certFile, certs[0]);
     String source = keyPath.equals(certFile) ? certFile.toString() : certFile + " + " + keyPath;
     return ServerCertificate.of(aliasFor(certFile, certs[0]), key, certs, source);

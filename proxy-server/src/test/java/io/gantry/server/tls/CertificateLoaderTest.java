@@ -2,6 +2,7 @@ package io.gantry.server.tls;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,6 +50,37 @@ class CertificateLoaderTest {
     assertEquals(leaf.cert().getNotAfter().toInstant(), c.notAfter());
     assertTrue(c.alias().startsWith("registry-"), c.alias());
     assertEquals(files[0] + " + " + files[1], c.source());
+  }
+
+  @ParameterizedTest(name = "{0} key as {1}: JDK fast path {2}")
+  @CsvSource({
+    "RSA, pkcs8, true",
+    "EC, pkcs8, true",
+    "RSA, traditional, false",
+    "EC, traditional, false",
+  })
+  void plainPkcs8IsReadWithoutBouncyCastleAndGivesTheSameKey(Alg alg, String format, boolean plain) throws Exception {
+    Leaf leaf = pki.leaf("fast.example.test", alg);
+    Path[] files = pki.writePem("fast", leaf, format);
+
+    PlainPem.Loaded loaded = PlainPem.tryLoad(files[0], files[1]);
+
+    assertEquals(plain, loaded != null);
+    if (plain) {
+      assertEquals(leaf.cert(), loaded.chain()[0]);
+      assertEquals(2, loaded.chain().length);
+      assertEquals(leaf.key(), loaded.key());
+    }
+  }
+
+  @Test
+  void pemWithTextAroundTheBlocksIsLeftToTheFullParser() throws Exception {
+    Leaf leaf = pki.leaf("text.example.test", Alg.EC);
+    Path[] files = pki.writePem("text", leaf, "pkcs8");
+    Files.writeString(files[0], "subject=CN=text.example.test\n" + Files.readString(files[0]));
+
+    assertNull(PlainPem.tryLoad(files[0], files[1]));
+    assertEquals(List.of("text.example.test"), CertificateLoader.loadPem(files[0], files[1], null).hostNames());
   }
 
   @Test
