@@ -3,6 +3,7 @@ package io.gantry.server;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.inject.Guice;
@@ -331,6 +332,15 @@ class GantryServerTest {
         .get("/v2/x?n=1").then().statusCode(301).header("Location", "https://registry.example.test:8443/v2/x?n=1");
     given().port(gantry.port("redirect")).header("Host", "registry.example.test").redirects().follow(false)
         .put("/v2/x").then().statusCode(308);
+  }
+
+  @Test
+  void theAdminPortNeverReachesTheProxy() throws Exception {
+    given().port(gantry.adminPort()).header("Host", "localhost").get("/v2/")
+        .then().statusCode(404);
+    given().port(gantry.adminPort()).header("Host", "registry.example.test").get("/repository/docker-group/v2/")
+        .then().statusCode(404);
+    assertNull(SEEN.poll(300, TimeUnit.MILLISECONDS), "a backend was reached through the admin port");
   }
 
   @Test

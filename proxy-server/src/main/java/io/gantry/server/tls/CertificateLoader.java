@@ -44,7 +44,9 @@ import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
  * <p>PEM keys may be PKCS#8 ({@code PRIVATE KEY}, {@code ENCRYPTED PRIVATE KEY}), PKCS#1 ({@code
  * RSA PRIVATE KEY}) or SEC1 ({@code EC PRIVATE KEY}), also OpenSSL-encrypted ({@code Proc-Type:
  * 4,ENCRYPTED}); the certificate and the key may be in the same file. The keys come out as JDK
- * key objects, so the JDK's TLS stack uses them as it would keys from a JKS file.
+ * key objects, so the JDK's TLS stack uses them as it would keys from a JKS file. The common case
+ * (certificates and an unencrypted PKCS#8 key) is read by the JDK alone ({@link PlainPem}), the
+ * rest by BouncyCastle.
  *
  * <pre>{@code
  * ServerCertificate a = CertificateLoader.loadPem(Path.of("a.crt"), Path.of("a.key"), null);
