@@ -130,6 +130,48 @@ class DistributionIT {
   }
 
   @Test
+  void theCdsArchiveIsWrittenByAPlainRunButNeverByOneWithAFlightRecording() throws Exception {
+    int port = freePort();
+    Path conf = dir.resolve("cds.conf");
+    Files.writeString(conf, """
+        gantry {
+          listeners = [ { name = plain, port = %d, host = 127.0.0.1, tls = false } ]
+          upstreams { b = "http://127.0.0.1:%d/" }
+          routes = [ { to = b } ]
+          admin.enabled = false
+          shutdown-grace = 1s
+        }
+        """.formatted(port, backend.getAddress().getPort()));
+    Path recorded = Files.createDirectories(dir.resolve("cds-jfr"));
+    runOnce(conf, port, recorded, "-XX:StartFlightRecording=filename=" + dir.resolve("x.jfr"));
+    try (var files = Files.list(recorded)) {
+      assertEquals(List.of(), files.filter(f -> f.toString().endsWith(".jsa")).toList(),
+          "an archive dumped with JFR's instrumented classes made every later run 10x slower");
+    }
+    Path plain = Files.createDirectories(dir.resolve("cds-plain"));
+    runOnce(conf, port, plain, "");
+    try (var files = Files.list(plain)) {
+      assertEquals(1, files.filter(f -> f.toString().endsWith(".jsa")).count(), "the first plain run writes the archive");
+    }
+  }
+
+  private static void runOnce(Path conf, int port, Path cdsDir, String javaOpts) throws Exception {
+    Path log = dir.resolve("cds-" + cdsDir.getFileName() + ".log");
+    ProcessBuilder builder = new ProcessBuilder(home.resolve("bin/gantry").toString(), "run", conf.toString())
+        .redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().put("GANTRY_CDS_DIR", cdsDir.toString());
+    builder.environment().put("GANTRY_JAVA_OPTS", javaOpts);
+    Process server = builder.start();
+    try {
+      awaitPort(port, server, log);
+      given().port(port).get("/").then().statusCode(200);
+    } finally {
+      server.destroy(); // SIGTERM: the JVM exits normally, which is when JDK 17 writes the archive
+      assertTrue(server.waitFor(20, TimeUnit.SECONDS), "gantry did not stop on SIGTERM");
+    }
+  }
+
+  @Test
   void runRefusesAnInvalidConfigWithFileLineAndKey() throws Exception {
     Path conf = dir.resolve("bad.conf");
     Files.writeString(conf, "gantry {\n  listeners = [ { name = x, port = 70000, tls = false } ]\n}\n");

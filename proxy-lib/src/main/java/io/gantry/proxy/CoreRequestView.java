@@ -40,15 +40,7 @@ final class CoreRequestView implements RequestView {
       return host.trim();
     }
     HttpURI uri = request.getHttpURI();
-    String name = uri.getHost();
-    if (name == null || name.isEmpty()) {
-      return null;
-    }
-    if (name.indexOf(':') >= 0 && !name.startsWith("[")) {
-      name = "[" + name + "]";
-    }
-    int port = uri.getPort();
-    return port <= 0 || port == (request.isSecure() ? 443 : 80) ? name : name + ":" + port;
+    return HostNames.authority(uri.getHost(), uri.getPort(), request.isSecure());
   }
 
   @Override

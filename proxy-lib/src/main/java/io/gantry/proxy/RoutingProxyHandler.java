@@ -9,10 +9,8 @@ import io.gantry.proxy.target.TargetRewriter.Forward;
 import io.gantry.proxy.target.TargetRewriter.Refuse;
 import io.gantry.proxy.target.Upstream;
 import java.nio.ByteBuffer;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.HttpClient;
@@ -55,13 +53,15 @@ import org.slf4j.LoggerFactory;
  */
 public class RoutingProxyHandler extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger(RoutingProxyHandler.class);
-  private static final String REQUEST_ID = "X-Request-Id";
   private static final String VIA_HOST = "gantry";
 
   private final ProxySettings settings;
   private volatile TargetRewriter targets;
-  private final Map<Upstream, ResponseHeaderRewriter> rewriters = new ConcurrentHashMap<>();
   private final Map<UpstreamClient, Forwarder> forwarders = new ConcurrentHashMap<>();
+  /** Everything a request needs about its upstream, made when the routes are set, not per request. */
+  private final Map<Upstream, UpstreamPath> paths = new ConcurrentHashMap<>();
+
+  private record UpstreamPath(Forwarder forwarder, ResponseHeaderRewriter rewriter) {}
 
   RoutingProxyHandler(ProxySettings settings) {
     this.settings = settings;
@@ -98,7 +98,7 @@ public class RoutingProxyHandler extends Handler.Abstract {
 
   /** Starts the upstream clients up front, so the first request does not pay for it. */
   private void startClients(RouteTable table) {
-    table.routes().forEach(route -> forwarderFor(route.upstream()));
+    table.routes().forEach(route -> pathTo(route.upstream()));
   }
 
   @Override
@@ -108,20 +108,31 @@ public class RoutingProxyHandler extends Handler.Abstract {
       LifeCycle.stop(forwarder);
     }
     forwarders.clear();
+    paths.clear();
     super.doStop();
   }
 
-  private Forwarder forwarderFor(Upstream upstream) {
-    UpstreamClient key = UpstreamClient.of(upstream);
-    Forwarder forwarder = forwarders.get(key);
-    return forwarder != null ? forwarder : newForwarder(key);
+  private UpstreamPath pathTo(Upstream upstream) {
+    UpstreamPath path = paths.get(upstream);
+    return path != null ? path : newPath(upstream);
   }
 
-  private synchronized Forwarder newForwarder(UpstreamClient key) {
-    Forwarder existing = forwarders.get(key);
+  private synchronized UpstreamPath newPath(Upstream upstream) {
+    UpstreamPath existing = paths.get(upstream);
     if (existing != null) {
       return existing;
     }
+    UpstreamClient key = UpstreamClient.of(upstream);
+    Forwarder forwarder = forwarders.get(key);
+    if (forwarder == null) {
+      forwarder = newForwarder(key);
+    }
+    UpstreamPath path = new UpstreamPath(forwarder, new ResponseHeaderRewriter(upstream));
+    paths.put(upstream, path);
+    return path;
+  }
+
+  private Forwarder newForwarder(UpstreamClient key) {
     Forwarder forwarder = new Forwarder(key);
     forwarder.setServer(getServer());
     try {
@@ -141,7 +152,7 @@ public class RoutingProxyHandler extends Handler.Abstract {
     HttpFields headers = request.getHeaders();
     String authority = CoreRequestView.authority(request);
     String host = CoreRequestView.routingHost(request, authority);
-    ProxyExchange exchange = new ProxyExchange(ProxyExchange.requestId(headers.get(REQUEST_ID)), request.getMethod(),
+    ProxyExchange exchange = new ProxyExchange(ProxyExchange.requestId(headers.get(ProxiedHeaders.REQUEST_ID)), request.getMethod(),
         host, authority, System.nanoTime());
     HttpURI uri = request.getHttpURI();
     Decision decision = targets.decide(uri.getPath(), uri.getQuery(), path -> new CoreRequestView(request, host, path));
@@ -149,8 +160,8 @@ public class RoutingProxyHandler extends Handler.Abstract {
     if (decision instanceof Forward forward) {
       exchange.routed(forward.route(), forward.path());
       settings.listener().onRouted(exchange);
-      Forwarder forwarder = forwarderFor(forward.route().upstream());
-      return forwarder.handle(new RoutedRequest(request, exchange, forward), response, completion);
+      UpstreamPath path = pathTo(forward.route().upstream());
+      return path.forwarder().handle(new RoutedRequest(request, exchange, forward, path.rewriter()), response, completion);
     }
     Refuse refuse = (Refuse) decision;
     exchange.refused(refuse);
@@ -215,11 +226,13 @@ public class RoutingProxyHandler extends Handler.Abstract {
   private static final class RoutedRequest extends Request.Wrapper {
     final ProxyExchange exchange;
     final Forward forward;
+    final ResponseHeaderRewriter rewriter;
 
-    RoutedRequest(Request request, ProxyExchange exchange, Forward forward) {
+    RoutedRequest(Request request, ProxyExchange exchange, Forward forward, ResponseHeaderRewriter rewriter) {
       super(request);
       this.exchange = exchange;
       this.forward = forward;
+      this.rewriter = rewriter;
     }
   }
 
@@ -295,28 +308,8 @@ public class RoutingProxyHandler extends Handler.Abstract {
 
     @Override
     protected void copyRequestHeaders(Request request, org.eclipse.jetty.client.Request upstreamRequest) {
-      HttpFields fields = request.getHeaders();
-      Set<String> connectionTokens = HopByHop.connectionTokens(fields);
-      ProxyExchange exchange = routed(request).exchange;
-      upstreamRequest.headers(upstream -> {
-        for (HttpField field : fields) {
-          if (HopByHop.isHopByHop(field)) {
-            continue;
-          }
-          String lower = field.getLowerCaseName();
-          // Forwarding headers and the request id are gantry's to set.
-          if ((connectionTokens != null && connectionTokens.contains(lower))
-              || ForwardedHeaders.OWNED.contains(lower) || lower.equals("x-request-id")) {
-            continue;
-          }
-          upstream.add(field);
-        }
-        upstream.put(REQUEST_ID, exchange.requestId());
-        if (!upstream.contains(HttpHeader.HOST) && exchange.authority() != null) {
-          // HTTP/2 clients send :authority, not Host; registries build their URLs from Host.
-          upstream.put(HttpHeader.HOST, exchange.authority());
-        }
-      });
+      upstreamRequest.headers(upstream ->
+          ProxiedHeaders.copyRequestHeaders(request.getHeaders(), routed(request).exchange, upstream));
     }
 
     @Override
@@ -326,25 +319,7 @@ public class RoutingProxyHandler extends Handler.Abstract {
           Request.getRemoteAddr(request), request.isSecure(), routed(request).exchange.authority(),
           Request.getLocalAddr(request));
       HttpFields inbound = request.getHeaders();
-      upstreamRequest.headers(h -> settings.forwardedHeaders().apply(connection, name -> joined(inbound, name), h));
-    }
-
-    private static String joined(HttpFields fields, String name) {
-      String first = null;
-      StringBuilder more = null;
-      for (HttpField field : fields) {
-        if (field.is(name)) {
-          if (first == null) {
-            first = field.getValue();
-          } else {
-            if (more == null) {
-              more = new StringBuilder(first);
-            }
-            more.append(", ").append(field.getValue());
-          }
-        }
-      }
-      return more != null ? more.toString() : first;
+      upstreamRequest.headers(h -> settings.forwardedHeaders().apply(connection, name -> ProxiedHeaders.joined(inbound, name), h));
     }
 
     @Override
@@ -384,35 +359,10 @@ public class RoutingProxyHandler extends Handler.Abstract {
 
       @Override
       public void onHeaders(org.eclipse.jetty.client.Response upstreamResponse) {
-        HttpFields fields = upstreamResponse.getHeaders();
-        Set<String> connectionTokens = HopByHop.connectionTokens(fields);
         HttpFields.Mutable headers = response.getHeaders();
-        ResponseHeaderRewriter rewriter = null;
-        String scheme = null;
-        String authority = null;
-        for (HttpField field : fields) {
-          HttpHeader known = field.getHeader();
-          // gantry's own server writes Date; the backend's Server names its software: neither crosses.
-          if (known == HttpHeader.DATE || known == HttpHeader.SERVER || HopByHop.isHopByHop(field)
-              || (connectionTokens != null && connectionTokens.contains(field.getLowerCaseName()))) {
-            continue;
-          }
-          String name = field.getName();
-          if (!ResponseHeaderRewriter.rewrites(name)) {
-            headers.add(field);
-            continue;
-          }
-          if (rewriter == null) {
-            rewriter = rewriters.computeIfAbsent(request.forward.route().upstream(), ResponseHeaderRewriter::new);
-            scheme = request.isSecure() ? "https" : "http";
-            String a = request.exchange.authority();
-            authority = a == null ? "" : a.toLowerCase(Locale.ROOT);
-          }
-          String value = rewriter.rewrite(name, field.getValue(), scheme, authority);
-          if (value != null) {
-            headers.add(name, value);
-          }
-        }
+        ProxiedHeaders.copyResponseHeaders(upstreamResponse.getHeaders(), request.rewriter,
+            request.isSecure() ? "https" : "http", request.exchange.authority(),
+            (field, value) -> headers.add(value.equals(field.getValue()) ? field : new HttpField(field.getHeader(), field.getName(), value)));
       }
 
       @Override

@@ -24,7 +24,6 @@ import java.util.Collections;
 import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -35,8 +34,8 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
-import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ClientConnector;
@@ -75,7 +74,6 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 public class RoutingProxyServlet extends AsyncProxyServlet {
   private static final long serialVersionUID = 1L;
   private static final String EXCHANGE = ProxyExchange.class.getName();
-  private static final String REQUEST_ID = "X-Request-Id";
 
   /** Init parameter defaults, chosen for multi-GiB blob transfers. */
   private static final Map<String, String> DEFAULT_INIT_PARAMETERS = Map.of(
@@ -211,7 +209,7 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
   @Override
   protected String rewriteTarget(HttpServletRequest clientRequest) {
     String host = ServletRequestView.routingHost(clientRequest);
-    ProxyExchange exchange = new ProxyExchange(ProxyExchange.requestId(clientRequest.getHeader(REQUEST_ID)),
+    ProxyExchange exchange = new ProxyExchange(ProxyExchange.requestId(clientRequest.getHeader(ProxiedHeaders.REQUEST_ID)),
         clientRequest.getMethod(), host,
         ServletRequestView.authority(clientRequest), System.nanoTime());
     clientRequest.setAttribute(EXCHANGE, exchange);
@@ -257,31 +255,13 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
 
   @Override
   protected void copyRequestHeaders(HttpServletRequest clientRequest, Request upstreamRequest) {
-    Set<String> connectionTokens = findConnectionHeaders(clientRequest);
-    HttpFields.Mutable headers = HttpFields.build();
-    for (Enumeration<String> names = clientRequest.getHeaderNames(); names.hasMoreElements(); ) {
-      String name = names.nextElement();
-      String lower = name.toLowerCase(Locale.ROOT);
-      // Hop-by-hop headers, and any the Connection header names, end here (RFC 9110 7.6.1);
-      // forwarding headers and the request id are gantry's to set.
-      if (HOP_HEADERS.contains(lower) || (connectionTokens != null && connectionTokens.contains(lower))
-          || ForwardedHeaders.OWNED.contains(lower) || lower.equals("x-request-id")) {
-        continue;
-      }
-      for (Enumeration<String> values = clientRequest.getHeaders(name); values.hasMoreElements(); ) {
-        String value = values.nextElement();
-        if (value != null) {
-          headers.add(name, value);
-        }
-      }
-    }
-    ProxyExchange exchange = exchange(clientRequest);
-    headers.put(REQUEST_ID, exchange.requestId());
-    if (!headers.contains(HttpHeader.HOST) && exchange.authority() != null) {
-      // HTTP/2 clients send :authority, not Host; registries build their URLs from Host.
-      headers.put(HttpHeader.HOST, exchange.authority());
-    }
-    upstreamRequest.headers(h -> h.clear().add(headers));
+    HttpFields client = coreHeaders(clientRequest);
+    upstreamRequest.headers(h -> ProxiedHeaders.copyRequestHeaders(client, exchange(clientRequest), h.clear()));
+  }
+
+  /** The request's headers as Jetty parsed them: the same fields the handler engine reads. */
+  private static HttpFields coreHeaders(HttpServletRequest request) {
+    return ServletContextRequest.getServletContextRequest(request).getHeaders();
   }
 
   @Override
@@ -290,23 +270,7 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
     ForwardedHeaders.ClientConnection connection = new ForwardedHeaders.ClientConnection(
         clientRequest.getRemoteAddr(), clientRequest.isSecure(), exchange(clientRequest).authority(),
         clientRequest.getLocalName());
-    upstreamRequest.headers(h -> settings.forwardedHeaders().apply(connection, name -> joined(clientRequest, name), h));
-  }
-
-  private static String joined(HttpServletRequest request, String name) {
-    Enumeration<String> values = request.getHeaders(name);
-    if (values == null || !values.hasMoreElements()) {
-      return null;
-    }
-    String first = values.nextElement();
-    if (!values.hasMoreElements()) {
-      return first;
-    }
-    StringBuilder b = new StringBuilder(first);
-    while (values.hasMoreElements()) {
-      b.append(", ").append(values.nextElement());
-    }
-    return b.toString();
+    upstreamRequest.headers(h -> settings.forwardedHeaders().apply(connection, name -> ProxiedHeaders.joined(coreHeaders(clientRequest), name), h));
   }
 
   @Override
@@ -357,36 +321,10 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
       // comes instead of aggregating it in the servlet's output buffer.
       clientResponse.setBufferSize(0);
     }
-    Set<String> connectionTokens = HopByHop.connectionTokens(fields);
-    ResponseHeaderRewriter rewriter = null;
-    String scheme = null;
-    String authority = null;
-    for (HttpField field : fields) {
-      String name = field.getName();
-      HttpHeader known = field.getHeader();
-      // gantry's own server writes Date; the backend's Server names its software: neither crosses.
-      if (known == HttpHeader.DATE || known == HttpHeader.SERVER) {
-        continue;
-      }
-      String lower = known != null ? known.lowerCaseName() : name.toLowerCase(Locale.ROOT);
-      if (HOP_HEADERS.contains(lower) || (connectionTokens != null && connectionTokens.contains(lower))) {
-        continue;
-      }
-      String value = field.getValue();
-      if (ResponseHeaderRewriter.rewrites(name)) {
-        if (rewriter == null) {
-          Upstream upstream = exchange(clientRequest).route().upstream();
-          rewriter = rewriters.computeIfAbsent(upstream, ResponseHeaderRewriter::new);
-          scheme = clientRequest.getScheme();
-          String a = exchange(clientRequest).authority();
-          authority = a == null ? "" : a.toLowerCase(Locale.ROOT);
-        }
-        value = rewriter.rewrite(name, value, scheme, authority);
-      }
-      if (value != null) {
-        clientResponse.addHeader(name, value);
-      }
-    }
+    ProxyExchange exchange = exchange(clientRequest);
+    ResponseHeaderRewriter rewriter = rewriters.computeIfAbsent(exchange.route().upstream(), ResponseHeaderRewriter::new);
+    ProxiedHeaders.copyResponseHeaders(fields, rewriter, clientRequest.getScheme(), exchange.authority(),
+        (field, value) -> clientResponse.addHeader(field.getName(), value));
   }
 
   @Override

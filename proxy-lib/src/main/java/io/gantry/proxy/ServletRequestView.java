@@ -38,15 +38,7 @@ final class ServletRequestView implements RequestView {
     if (host != null && !host.isBlank()) {
       return host.trim();
     }
-    String name = request.getServerName();
-    if (name == null || name.isEmpty()) {
-      return null;
-    }
-    if (name.indexOf(':') >= 0 && !name.startsWith("[")) {
-      name = "[" + name + "]";
-    }
-    int port = request.getServerPort();
-    return port <= 0 || port == (request.isSecure() ? 443 : 80) ? name : name + ":" + port;
+    return HostNames.authority(request.getServerName(), request.getServerPort(), request.isSecure());
   }
 
   @Override

@@ -54,4 +54,17 @@ public final class HostNames {
     int dot = host.indexOf('.');
     return dot <= 0 || dot == host.length() - 1 ? null : host.substring(dot);
   }
+
+  /**
+   * {@code host[:port]} for a request that came without a {@code Host} header (HTTP/2's {@code
+   * :authority}): IPv6 literals bracketed, the scheme's default port left out; {@code null} without
+   * a host.
+   */
+  public static String authority(String host, int port, boolean secure) {
+    if (host == null || host.isEmpty()) {
+      return null;
+    }
+    String name = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
+    return port <= 0 || port == (secure ? 443 : 80) ? name : name + ":" + port;
+  }
 }
