@@ -12,7 +12,9 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -168,6 +170,73 @@ class DistributionIT {
     } finally {
       server.destroy(); // SIGTERM: the JVM exits normally, which is when JDK 17 writes the archive
       assertTrue(server.waitFor(20, TimeUnit.SECONDS), "gantry did not stop on SIGTERM");
+    }
+  }
+
+  /**
+   * The start-up levers of docs/performance.md stay pulled: a run with PEM files from {@code
+   * openssl req} and an http upstream serves both listeners without loading BouncyCastle (signed
+   * jars: verified on first use, never archived), Java 5 bytecode (never archived), JMX, Guice's
+   * class generation or the JDK trust store.
+   */
+  @Test
+  void aStartWithPlainPemFilesLoadsOnlyWhatItNeeds() throws Exception {
+    Path tls = Files.createDirectories(dir.resolve("lean"));
+    Path p12 = tls.resolve("server.p12");
+    String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+    Process gen = new ProcessBuilder(keytool, "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1",
+        "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12",
+        "-keystore", p12.toString(), "-storepass", "changeit").redirectErrorStream(true).start();
+    assertEquals(0, gen.waitFor(), new String(gen.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    KeyStore store = KeyStore.getInstance("PKCS12");
+    try (var in = Files.newInputStream(p12)) {
+      store.load(in, "changeit".toCharArray());
+    }
+    Base64.Encoder pem = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
+    Files.writeString(tls.resolve("cert.pem"), "-----BEGIN CERTIFICATE-----\n"
+        + pem.encodeToString(store.getCertificate("server").getEncoded()) + "\n-----END CERTIFICATE-----\n");
+    Files.writeString(tls.resolve("key.pem"), "-----BEGIN PRIVATE KEY-----\n"
+        + pem.encodeToString(store.getKey("server", "changeit".toCharArray()).getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+
+    int http = freePort();
+    int https = freePort();
+    Path conf = tls.resolve("lean.conf");
+    Files.writeString(conf, """
+        gantry {
+          listeners = [
+            { name = plain, port = %d, host = 127.0.0.1, tls = false }
+            { name = tls, port = %d, host = 127.0.0.1 }
+          ]
+          tls.certificates = [ { cert = cert.pem, key = key.pem } ]
+          upstreams { b = "http://127.0.0.1:%d/" }
+          routes = [ { to = b } ]
+          admin.enabled = false
+          shutdown-grace = 1s
+        }
+        """.formatted(http, https, backend.getAddress().getPort()));
+    Path log = tls.resolve("run.log");
+    ProcessBuilder builder = new ProcessBuilder(home.resolve("bin/gantry").toString(), "run", conf.toString())
+        .redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().put("GANTRY_CDS", "off");
+    builder.environment().put("GANTRY_JAVA_OPTS", "-verbose:class");
+    Process server = builder.start();
+    List<String> loaded;
+    try {
+      awaitPort(http, server, log);
+      awaitPort(https, server, log);
+      given().port(http).get("/lean").then().statusCode(200);
+      // Read before any TLS handshake: the JDK loads its trust store at the first one, for the server side.
+      loaded = Files.readAllLines(log).stream().filter(l -> l.contains("class,load")).toList();
+      given().relaxedHTTPSValidation().baseUri("https://localhost").port(https).get("/lean-tls").then().statusCode(200);
+    } finally {
+      server.destroy();
+      assertTrue(server.waitFor(20, TimeUnit.SECONDS), "gantry did not stop on SIGTERM");
+    }
+    assertTrue(loaded.size() > 1000 && loaded.stream().anyMatch(l -> l.contains("io.gantry.server.tls.PlainPem ")),
+        "no class loading log: " + loaded.size() + " lines");
+    for (String avoided : List.of("org.bouncycastle.", "picocli.", "java.lang.management.ManagementFactory ",
+        "com.google.inject.internal.asm.", "sun.security.validator.TrustStoreUtil ")) {
+      assertEquals(List.of(), loaded.stream().filter(l -> l.contains(avoided)).limit(3).toList(), avoided);
     }
   }
 

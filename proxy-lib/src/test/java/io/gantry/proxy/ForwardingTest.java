@@ -1,6 +1,7 @@
 package io.gantry.proxy;
 
 import static io.gantry.proxy.route.RouteStrategies.any;
+import static io.gantry.proxy.route.RouteStrategies.pathPrefix;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -18,6 +19,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
 import javax.net.ssl.SSLSocket;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -183,6 +185,30 @@ class ForwardingTest {
       assertEquals("/inner/x", recorder.next().rawTarget());
       // JDK trust store does not know the self-signed certificate: verification fails -> 502.
       given().port(untrusting.port()).header("Host", "localhost").get("/x").then().statusCode(502);
+    }
+  }
+
+  @Test
+  void anHttpsUpstreamAddedToARunningProxyGetsTls() throws Exception {
+    // A plain-HTTP upstream's client has no TLS (it never loads a trust store); an https upstream
+    // with otherwise equal settings that arrives later must not end up on that client.
+    recorder = new Backend("recorder");
+    startProxy(recorder.url("/inner/"), ForwardedHeaders.NONE_TRUSTED);
+    KeyStore trust = TestCertificates.trustStore();
+    RouteTable plain = RouteTable.builder().route(Route.of("plain", any(),
+        Upstream.builder(recorder.url("/plain/")).trustStore(trust).build())).build();
+    RouteTable both = RouteTable.builder()
+        .route(Route.of("tls", pathPrefix("/tls/"), Upstream.builder("https://localhost:" + proxy.tlsPort() + "/").trustStore(trust).build()))
+        .route(Route.of("plain", any(), Upstream.builder(recorder.url("/plain/")).trustStore(trust).build()))
+        .build();
+    try (Proxy outer = new Proxy(engine, b -> b.routes(plain))) {
+      given().port(outer.port()).header("Host", "localhost").get("/x").then().statusCode(200);
+      assertEquals("/plain/x", recorder.next().rawTarget());
+      outer.setRoutes(both);
+      given().port(outer.port()).header("Host", "localhost").get("/tls/y").then().statusCode(200);
+      assertEquals("/inner/tls/y", recorder.next().rawTarget());
+      given().port(outer.port()).header("Host", "localhost").get("/z").then().statusCode(200);
+      assertEquals("/plain/z", recorder.next().rawTarget());
     }
   }
 }

@@ -12,26 +12,38 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
+import org.apache.commons.cli.CommandLine;
 
 /** {@code gantry check conf}: validates everything a start would, and prints the route table. */
-@Command(name = "check", description = "Validate a configuration (certificates included) and print its route table.")
-public final class CheckCommand implements Callable<Integer> {
-  @Spec
-  CommandSpec spec;
-
-  @Parameters(index = "0", arity = "0..1", paramLabel = "CONF", description = "the configuration file")
-  Path conf;
+public final class CheckCommand implements Subcommand {
+  @Override
+  public String name() {
+    return "check";
+  }
 
   @Override
-  public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
-    Path file = ConfigFiles.orDefault(conf);
+  public String parameters() {
+    return "[CONF]";
+  }
+
+  @Override
+  public String description() {
+    return "Validate a configuration (certificates included) and print its route table.";
+  }
+
+  @Override
+  public int minParameters() {
+    return 0;
+  }
+
+  @Override
+  public int maxParameters() {
+    return 1;
+  }
+
+  @Override
+  public int call(CommandLine line, List<String> parameters, PrintWriter out, PrintWriter err) {
+    Path file = ConfigFiles.orDefault(parameters.isEmpty() ? null : Path.of(parameters.get(0)));
     if (!ConfigFiles.readable(file)) {
       err.println("gantry: cannot read " + file);
       return 2;

@@ -13,45 +13,58 @@ import java.io.PrintWriter;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
 
 /**
  * {@code gantry explain conf URL [-X METHOD] [-A USER-AGENT] [-H 'Name: value']}: which listener,
  * route and upstream URL a request would take, or why it would be refused.
  */
-@Command(name = "explain", description = "Show which route and upstream URL a request would take, or why none.")
-public final class ExplainCommand implements Callable<Integer> {
-  @Spec
-  CommandSpec spec;
-
-  @Parameters(index = "0", paramLabel = "CONF", description = "the configuration file")
-  Path conf;
-
-  @Parameters(index = "1", paramLabel = "URL", description = "the public URL, e.g. https://registry.example.com/v2/")
-  String url;
-
-  @Option(names = {"-X", "--request"}, paramLabel = "METHOD", defaultValue = "GET", description = "request method (default: GET)")
-  String method;
-
-  @Option(names = {"-A", "--user-agent"}, paramLabel = "USER-AGENT", description = "User-Agent header")
-  String userAgent;
-
-  @Option(names = {"-H", "--header"}, paramLabel = "'NAME: VALUE'", description = "a request header (repeatable)")
-  List<String> headers = new ArrayList<>();
+public final class ExplainCommand implements Subcommand {
+  @Override
+  public String name() {
+    return "explain";
+  }
 
   @Override
-  public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
+  public String parameters() {
+    return "CONF URL";
+  }
+
+  @Override
+  public String description() {
+    return "Show which route and upstream URL a request to URL (https://registry.example.com/v2/) takes.";
+  }
+
+  @Override
+  public int minParameters() {
+    return 2;
+  }
+
+  @Override
+  public int maxParameters() {
+    return 2;
+  }
+
+  @Override
+  public Options options() {
+    return new Options()
+        .addOption(Option.builder("X").longOpt("request").hasArg().argName("METHOD").desc("request method (default: GET)").get())
+        .addOption(Option.builder("A").longOpt("user-agent").hasArg().argName("USER-AGENT").desc("User-Agent header").get())
+        .addOption(Option.builder("H").longOpt("header").hasArg().argName("'NAME: VALUE'").desc("a request header (repeatable)").get());
+  }
+
+  @Override
+  public int call(CommandLine line, List<String> parameters, PrintWriter out, PrintWriter err) {
+    Path conf = Path.of(parameters.get(0));
+    String url = parameters.get(1);
+    String method = line.getOptionValue("request", "GET");
+    String userAgent = line.getOptionValue("user-agent");
+    String[] headers = line.hasOption("header") ? line.getOptionValues("header") : new String[0];
     GantryConfig config;
     try {
       config = ConfigLoader.defaults().withFileChecks(false).load(conf.toAbsolutePath().normalize());

@@ -6,21 +6,42 @@ import io.gantry.server.GantryServer;
 import io.gantry.server.config.ConfigLoader;
 import io.gantry.server.config.GantryConfig;
 import io.gantry.server.config.InvalidConfigException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
+import java.util.List;
+import org.apache.commons.cli.CommandLine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
 /** {@code gantry run [conf]}: validates the configuration, then serves until SIGTERM. */
-@Command(name = "run", description = "Start gantry (default config: conf/gantry.conf of the installation).")
-public final class RunCommand implements Callable<Integer> {
+public final class RunCommand implements Subcommand {
   private static final Logger LOG = LoggerFactory.getLogger("gantry");
   private static volatile boolean serving;
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "CONF", description = "the configuration file")
-  Path conf;
+  @Override
+  public String name() {
+    return "run";
+  }
+
+  @Override
+  public String parameters() {
+    return "[CONF]";
+  }
+
+  @Override
+  public String description() {
+    return "Start gantry (default config: conf/gantry.conf of the installation).";
+  }
+
+  @Override
+  public int minParameters() {
+    return 0;
+  }
+
+  @Override
+  public int maxParameters() {
+    return 1;
+  }
 
   /** Whether a server was started (and main must not exit). */
   public static boolean isServing() {
@@ -28,18 +49,18 @@ public final class RunCommand implements Callable<Integer> {
   }
 
   @Override
-  public Integer call() throws Exception {
-    Path file = ConfigFiles.orDefault(conf);
+  public int call(CommandLine line, List<String> parameters, PrintWriter out, PrintWriter err) {
+    Path file = ConfigFiles.orDefault(parameters.isEmpty() ? null : Path.of(parameters.get(0)));
     if (!ConfigFiles.readable(file)) {
-      System.err.println("gantry: cannot read " + file);
+      err.println("gantry: cannot read " + file);
       return 2;
     }
     GantryConfig config;
     try {
       config = ConfigLoader.defaults().load(file);
     } catch (InvalidConfigException e) {
-      System.err.println("gantry: " + file + " is not valid, nothing was started:");
-      e.problems().forEach(p -> System.err.println("  " + p));
+      err.println("gantry: " + file + " is not valid, nothing was started:");
+      e.problems().forEach(p -> err.println("  " + p));
       return 2;
     }
     config.warnings().forEach(w -> LOG.warn("{}", w));

@@ -2,8 +2,6 @@ package io.gantry.server.tls;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -21,21 +19,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
-import org.bouncycastle.openssl.PEMEncryptedKeyPair;
-import org.bouncycastle.openssl.PEMException;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8DecryptorProviderBuilder;
-import org.bouncycastle.openssl.jcajce.JcePEMDecryptorProviderBuilder;
-import org.bouncycastle.operator.InputDecryptorProvider;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.pkcs.PKCSException;
-import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 
 /**
  * Loads a {@link ServerCertificate} from PEM files or a PKCS#12 key store, and checks it is
@@ -46,7 +29,7 @@ import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
  * 4,ENCRYPTED}); the certificate and the key may be in the same file. The keys come out as JDK
  * key objects, so the JDK's TLS stack uses them as it would keys from a JKS file. The common case
  * (certificates and an unencrypted PKCS#8 key) is read by the JDK alone ({@link PlainPem}), the
- * rest by BouncyCastle.
+ * rest by BouncyCastle ({@link BouncyCastlePem}), whose signed jars are only opened then.
  *
  * <pre>{@code
  * ServerCertificate a = CertificateLoader.loadPem(Path.of("a.crt"), Path.of("a.key"), null);
@@ -55,14 +38,6 @@ import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
  * }</pre>
  */
 public final class CertificateLoader {
-  /**
-   * Only for decrypting encrypted PEM keys; never registered as a global JCA provider. Created on
-   * first use: the provider loads over a thousand classes, which every start would pay for.
-   */
-  private static final class Bc {
-    static final BouncyCastleProvider PROVIDER = new BouncyCastleProvider();
-  }
-
   private CertificateLoader() {}
 
   /**
@@ -75,47 +50,11 @@ public final class CertificateLoader {
    */
   public static ServerCertificate loadPem(Path certFile, Path keyFile, char[] keyPassword) {
     Path keyPath = keyFile == null ? certFile : keyFile;
-    PlainPem.Loaded plain = keyPassword == null || keyPassword.length == 0 ? PlainPem.tryLoad(certFile, keyPath) : null;
-    if (plain != null) {
-      return certificate(certFile, keyPath, plain.chain(), plain.key());
+    PemContents pem = keyPassword == null || keyPassword.length == 0 ? PlainPem.tryLoad(certFile, keyPath) : null;
+    if (pem == null) {
+      pem = BouncyCastlePem.load(certFile, keyPath, keyPassword);
     }
-    List<Object> certObjects = readPem(certFile);
-    List<Object> keyObjects = keyPath.equals(certFile) ? certObjects : readPem(keyPath);
-
-    List<X509Certificate> chain = new ArrayList<>();
-    JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
-    for (Object o : certObjects) {
-      if (o instanceof X509CertificateHolder holder) {
-        try {
-          chain.add(converter.getCertificate(holder));
-        } catch (CertificateException e) {
-          throw new CertificateLoadException(certFile, "unreadable certificate: " + e.getMessage(), e);
-        }
-      }
-    }
-    if (chain.isEmpty()) {
-      throw new CertificateLoadException(
-          certFile, "no certificate found (expected: a PEM block '-----BEGIN CERTIFICATE-----')");
-    }
-
-    PrivateKey key = null;
-    for (Object o : keyObjects) {
-      PrivateKey candidate = toPrivateKey(keyPath, o, keyPassword);
-      if (candidate != null) {
-        if (key != null) {
-          throw new CertificateLoadException(
-              keyPath, "more than one private key (expected: exactly one)");
-        }
-        key = candidate;
-      }
-    }
-    if (key == null) {
-      throw new CertificateLoadException(
-          keyPath,
-          "no private key found (expected: a PEM block 'PRIVATE KEY', 'RSA PRIVATE KEY' or"
-              + " 'EC PRIVATE KEY')");
-    }
-    return certificate(certFile, keyPath, chain.toArray(X509Certificate[]::new), key);
+    return certificate(certFile, keyPath, pem.chain(), pem.key());
   }
 
   private static ServerCertificate certificate(Path certFile, Path keyPath, X509Certificate[] certs, PrivateKey key) {
@@ -200,21 +139,7 @@ public final class CertificateLoader {
     }
   }
 
-  private static List<Object> readPem(Path file) {
-    List<Object> objects = new ArrayList<>();
-    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
-        PEMParser parser = new PEMParser(reader)) {
-      Object o;
-      while ((o = parser.readObject()) != null) {
-        objects.add(o);
-      }
-    } catch (IOException e) {
-      throw new CertificateLoadException(file, unreadable(file, e), e);
-    }
-    return objects;
-  }
-
-  private static String unreadable(Path file, IOException e) {
+  static String unreadable(Path file, IOException e) {
     if (!Files.exists(file)) {
       return "file not found";
     }
@@ -225,47 +150,6 @@ public final class CertificateLoader {
       return "is a directory (expected: a file)";
     }
     return "unreadable: " + e;
-  }
-
-  private static PrivateKey toPrivateKey(Path file, Object pem, char[] password) {
-    JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-    try {
-      if (pem instanceof PrivateKeyInfo info) { // PKCS#8 "PRIVATE KEY"
-        return converter.getPrivateKey(info);
-      }
-      if (pem instanceof PEMKeyPair pair) { // PKCS#1 "RSA PRIVATE KEY", SEC1 "EC PRIVATE KEY"
-        // Only the private part: SEC1 makes the public key optional, and getKeyPair fails on
-        // keys written without it.
-        return converter.getPrivateKey(pair.getPrivateKeyInfo());
-      }
-      if (pem instanceof PKCS8EncryptedPrivateKeyInfo encrypted) {
-        requirePassword(file, password);
-        InputDecryptorProvider decryptor =
-            new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(Bc.PROVIDER).build(password);
-        return converter.getPrivateKey(encrypted.decryptPrivateKeyInfo(decryptor));
-      }
-      if (pem instanceof PEMEncryptedKeyPair encrypted) {
-        requirePassword(file, password);
-        PEMKeyPair pair = encrypted.decryptKeyPair(
-            new JcePEMDecryptorProviderBuilder().setProvider(Bc.PROVIDER).build(password));
-        return converter.getPrivateKey(pair.getPrivateKeyInfo());
-      }
-      return null;
-    } catch (PKCSException | PEMException e) {
-      throw new CertificateLoadException(
-          file, "cannot decrypt or decode the private key (wrong password?): " + e.getMessage(), e);
-    } catch (OperatorCreationException e) {
-      throw new CertificateLoadException(file, "unsupported key encryption: " + e.getMessage(), e);
-    } catch (IOException e) {
-      throw new CertificateLoadException(file, "cannot decrypt the private key: " + e.getMessage(), e);
-    }
-  }
-
-  private static void requirePassword(Path file, char[] password) {
-    if (password == null || password.length == 0) {
-      throw new CertificateLoadException(
-          file, "private key is encrypted but no password was given (expected: a key password)");
-    }
   }
 
   /**

@@ -1,10 +1,16 @@
 package io.gantry.server.tls;
 
 import java.security.KeyStore;
+import java.security.cert.CRL;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.Collection;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.KeyManager;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 import javax.net.ssl.X509ExtendedKeyManager;
 import org.eclipse.jetty.util.ssl.SniX509ExtendedKeyManager;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
@@ -70,6 +76,34 @@ public final class GantrySslContextFactory extends SslContextFactory.Server {
     }
     return managers;
   }
+
+  @Override
+  protected TrustManager[] getTrustManagers(KeyStore trustStore, Collection<? extends CRL> crls) throws Exception {
+    if (trustStore != null || getNeedClientAuth() || getWantClientAuth()) {
+      return super.getTrustManagers(trustStore, crls);
+    }
+    // No client certificate is ever asked for, so nothing is verified against a trust store; left
+    // to itself the JDK would load its own (~140 CA certificates) at every start.
+    return new TrustManager[] {NO_CLIENT_CERTIFICATES};
+  }
+
+  /** Trusts no client certificate: the server never asks for one. */
+  private static final X509TrustManager NO_CLIENT_CERTIFICATES = new X509TrustManager() {
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+      throw new CertificateException("gantry does not accept client certificates");
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+      throw new CertificateException("a server-side trust manager verifies no servers");
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return new X509Certificate[0];
+    }
+  };
 
   @Override
   public X509 getX509(String alias) {

@@ -30,12 +30,10 @@ final class PlainPem {
       "-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s]+?)-----END \\1-----");
   private static final List<String> KEY_ALGORITHMS = List.of("EC", "RSA", "Ed25519", "Ed448", "RSASSA-PSS");
 
-  /** The certificate chain and key, or {@code null} when the files need the full parser. */
-  record Loaded(X509Certificate[] chain, PrivateKey key) {}
-
   private PlainPem() {}
 
-  static Loaded tryLoad(Path certFile, Path keyFile) {
+  /** The certificate chain and key, or {@code null} when the files need the full parser. */
+  static PemContents tryLoad(Path certFile, Path keyFile) {
     try {
       List<String[]> certBlocks = blocks(Files.readString(certFile, StandardCharsets.US_ASCII));
       List<String[]> keyBlocks = keyFile.equals(certFile) ? certBlocks
@@ -68,7 +66,7 @@ final class PlainPem {
         return null;
       }
       PrivateKey privateKey = privateKey(key);
-      return privateKey == null ? null : new Loaded(chain.toArray(X509Certificate[]::new), privateKey);
+      return privateKey == null ? null : new PemContents(chain.toArray(X509Certificate[]::new), privateKey);
     } catch (IOException | GeneralSecurityException | IllegalArgumentException | ClassCastException e) {
       return null; // the full parser reads it again and names the problem
     }

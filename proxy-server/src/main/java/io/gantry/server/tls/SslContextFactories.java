@@ -5,6 +5,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.util.Base64;
+import javax.crypto.spec.PBEParameterSpec;
 import org.eclipse.jetty.http2.HTTP2Cipher;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 
@@ -58,13 +59,23 @@ public final class SslContextFactories {
     return customizer;
   }
 
-  /** A PKCS#12 key store with each certificate under its alias, all keys under one password. */
+  /**
+   * A PKCS#12 key store with each certificate under its alias, all keys under one password.
+   *
+   * <p>The store lives in memory only and its password is random, so its key encryption protects
+   * nothing: one PBKDF2 iteration instead of the JDK's 10,000, which cost ~0.08 s of every start
+   * on one core (measured), once to store each key and once more when the key manager reads it.
+   */
   public static KeyStore keyStore(CertificateStore store, char[] password) {
     try {
       KeyStore keyStore = KeyStore.getInstance("PKCS12");
       keyStore.load(null, password);
+      byte[] salt = new byte[16];
+      RANDOM.nextBytes(salt);
+      KeyStore.PasswordProtection protection = new KeyStore.PasswordProtection(
+          password, "PBEWithHmacSHA256AndAES_256", new PBEParameterSpec(salt, 1));
       for (ServerCertificate c : store.certificates()) {
-        keyStore.setKeyEntry(c.alias(), c.privateKey(), password, c.chain());
+        keyStore.setEntry(c.alias(), new KeyStore.PrivateKeyEntry(c.privateKey(), c.chain()), protection);
       }
       return keyStore;
     } catch (GeneralSecurityException | IOException e) {

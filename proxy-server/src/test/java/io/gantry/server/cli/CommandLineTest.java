@@ -3,7 +3,6 @@ package io.gantry.server.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.gantry.server.Main;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -11,7 +10,6 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code gantry check} and {@code gantry explain} on good and bad configurations. */
 class CommandLineTest {
@@ -25,10 +23,7 @@ class CommandLineTest {
   private Run run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cli = Main.commandLine();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    int code = cli.execute(args);
+    int code = new GantryCli(new PrintWriter(out), new PrintWriter(err)).execute(args);
     return new Run(code, out.toString(), err.toString());
   }
 
@@ -123,5 +118,59 @@ class CommandLineTest {
     assertTrue(noListener.out().contains("no listener on port 9999"), noListener.out());
     Run portMapped = run("explain", good.toString(), "https://anything.example.com:8086/v2/");
     assertTrue(portMapped.out().contains("route 1 'push-port'"), portMapped.out());
+  }
+
+  @Test
+  void explainTakesHeadersAndLongOptions() {
+    Run r = run("explain", good.toString(), "https://nexus.example.com:8443/v2/", "--user-agent", "docker/24.0.7",
+        "-H", "X-Team: a", "--header", "X-Other: \"quoted\"", "--request", "head");
+    assertEquals(0, r.code(), r.out() + r.err());
+    assertTrue(r.out().startsWith("HEAD https://nexus.example.com:8443/v2/"), r.out());
+    assertTrue(r.out().contains("route 4 'ui-registry'"), r.out());
+    Run bad = run("explain", good.toString(), "https://nexus.example.com:8443/v2/", "-H", "no colon");
+    assertEquals(2, bad.code());
+    assertTrue(bad.err().contains("not a header: no colon"), bad.err());
+  }
+
+  @Test
+  void helpAndVersionAnswerOnStdout() {
+    for (String[] args : new String[][] {{}, {"--help"}, {"-h"}, {"help"}}) {
+      Run r = run(args);
+      assertEquals(0, r.code(), String.join(" ", args));
+      assertTrue(r.out().contains("Usage: gantry COMMAND"), r.out());
+      assertTrue(r.out().contains("explain  Show which route"), r.out());
+    }
+    Run explain = run("help", "explain");
+    assertEquals(0, explain.code());
+    assertTrue(explain.out().contains("gantry explain [OPTIONS] CONF URL"), explain.out());
+    assertTrue(explain.out().contains("-X,--request <METHOD>"), explain.out());
+    Run checkHelp = run("check", "--help");
+    assertEquals(0, checkHelp.code());
+    assertTrue(checkHelp.out().contains("gantry check [OPTIONS] [CONF]"), checkHelp.out());
+    Run version = run("--version");
+    assertEquals(0, version.code());
+    assertTrue(version.out().startsWith("gantry "), version.out());
+  }
+
+  @Test
+  void misuseNamesTheProblemAndShowsTheUsage() {
+    Run unknown = run("serve");
+    assertEquals(2, unknown.code());
+    assertTrue(unknown.err().contains("gantry unknown command 'serve'"), unknown.err());
+    assertTrue(unknown.err().contains("Usage: gantry COMMAND"), unknown.err());
+    Run missing = run("explain", good.toString());
+    assertEquals(2, missing.code());
+    assertTrue(missing.err().contains("gantry explain: missing URL"), missing.err());
+    assertTrue(missing.err().contains("gantry explain [OPTIONS] CONF URL"), missing.err());
+    Run extra = run("check", good.toString(), "other.conf");
+    assertEquals(2, extra.code());
+    assertTrue(extra.err().contains("gantry check: unexpected 'other.conf'"), extra.err());
+    Run badOption = run("check", "--verbose", good.toString());
+    assertEquals(2, badOption.code());
+    assertTrue(badOption.err().contains("Unrecognized option: --verbose"), badOption.err());
+    Run noValue = run("explain", good.toString(), "https://nexus.example.com:8443/v2/", "-X");
+    assertEquals(2, noValue.code());
+    assertTrue(noValue.err().contains("Missing argument for option: X"), noValue.err());
+    assertEquals("", noValue.out());
   }
 }

@@ -63,7 +63,7 @@ class CertificateLoaderTest {
     Leaf leaf = pki.leaf("fast.example.test", alg);
     Path[] files = pki.writePem("fast", leaf, format);
 
-    PlainPem.Loaded loaded = PlainPem.tryLoad(files[0], files[1]);
+    PemContents loaded = PlainPem.tryLoad(files[0], files[1]);
 
     assertEquals(plain, loaded != null);
     if (plain) {
