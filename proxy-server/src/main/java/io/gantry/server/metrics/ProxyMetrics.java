@@ -89,13 +89,14 @@ public final class ProxyMetrics implements ProxyListener {
   @Override
   public void onCompleted(ProxyExchange exchange, int status) {
     RouteMetrics metrics = metricsOf(exchange);
-    metrics.requests.update(exchange.elapsedNanos(), TimeUnit.NANOSECONDS);
     int statusClass = status / 100;
     if (statusClass >= 1 && statusClass <= 5) {
       metrics.responses[statusClass - 1].mark();
     }
     metrics.bytesIn.inc(exchange.bytesIn());
     metrics.bytesOut.inc(exchange.bytesOut());
+    // Last: a reader that sees the request counted sees its status and bytes too.
+    metrics.requests.update(exchange.elapsedNanos(), TimeUnit.NANOSECONDS);
   }
 
   /**
