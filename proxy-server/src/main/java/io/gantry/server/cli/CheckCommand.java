@@ -16,29 +16,12 @@ import org.apache.commons.cli.CommandLine;
 
 /** {@code gantry check conf}: validates everything a start would, and prints the route table. */
 public final class CheckCommand implements Subcommand {
-  @Override
-  public String name() {
-    return "check";
-  }
+  private static final Usage USAGE = new Usage("check", "[CONF]",
+      "Validate a configuration (certificates included) and print its route table.", 0, 1);
 
   @Override
-  public String parameters() {
-    return "[CONF]";
-  }
-
-  @Override
-  public String description() {
-    return "Validate a configuration (certificates included) and print its route table.";
-  }
-
-  @Override
-  public int minParameters() {
-    return 0;
-  }
-
-  @Override
-  public int maxParameters() {
-    return 1;
+  public Usage usage() {
+    return USAGE;
   }
 
   @Override

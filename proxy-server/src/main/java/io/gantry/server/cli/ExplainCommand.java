@@ -25,29 +25,12 @@ import org.apache.commons.cli.Options;
  * route and upstream URL a request would take, or why it would be refused.
  */
 public final class ExplainCommand implements Subcommand {
-  @Override
-  public String name() {
-    return "explain";
-  }
+  private static final Usage USAGE = new Usage("explain", "CONF URL",
+      "Show which route and upstream URL a request to URL (https://registry.example.com/v2/) takes.", 2, 2);
 
   @Override
-  public String parameters() {
-    return "CONF URL";
-  }
-
-  @Override
-  public String description() {
-    return "Show which route and upstream URL a request to URL (https://registry.example.com/v2/) takes.";
-  }
-
-  @Override
-  public int minParameters() {
-    return 2;
-  }
-
-  @Override
-  public int maxParameters() {
-    return 2;
+  public Usage usage() {
+    return USAGE;
   }
 
   @Override

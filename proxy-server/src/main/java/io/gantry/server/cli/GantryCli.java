@@ -37,7 +37,7 @@ public final class GantryCli {
     this.out = out;
     this.err = err;
     for (Subcommand c : List.of(new RunCommand(), new CheckCommand(), new ExplainCommand())) {
-      commands.put(c.name(), c);
+      commands.put(c.usage().name(), c);
     }
   }
 
@@ -87,24 +87,25 @@ public final class GantryCli {
       line = DefaultParser.builder().setAllowPartialMatching(false).setStripLeadingAndTrailingQuotes(false).get()
           .parse(optionsOf(c), List.of(args).subList(1, args.length).toArray(String[]::new));
     } catch (ParseException e) {
-      return misuse(c.name() + ": " + e.getMessage(), c);
+      return misuse(c.usage().name() + ": " + e.getMessage(), c);
     }
     if (line.hasOption("help")) {
       usage(c, out);
       return 0;
     }
     List<String> parameters = line.getArgList();
-    if (parameters.size() < c.minParameters()) {
-      return misuse(c.name() + ": missing " + String.join(" ", List.of(c.parameters().replaceAll("[\\[\\]]", "")
-          .split(" ")).subList(parameters.size(), c.minParameters())), c);
+    Subcommand.Usage usage = c.usage();
+    if (parameters.size() < usage.minParameters()) {
+      List<String> names = List.of(usage.parameters().replaceAll("[\\[\\]]", "").split(" "));
+      return misuse(usage.name() + ": missing " + String.join(" ", names.subList(parameters.size(), usage.minParameters())), c);
     }
-    if (parameters.size() > c.maxParameters()) {
-      return misuse(c.name() + ": unexpected '" + parameters.get(c.maxParameters()) + "'", c);
+    if (parameters.size() > usage.maxParameters()) {
+      return misuse(usage.name() + ": unexpected '" + parameters.get(usage.maxParameters()) + "'", c);
     }
     try {
       return c.call(line, parameters, out, err);
     } catch (Exception e) {
-      err.println("gantry " + c.name() + ": " + e);
+      err.println("gantry " + c.usage().name() + ": " + e);
       e.printStackTrace(err);
       return 1;
     }
@@ -125,7 +126,7 @@ public final class GantryCli {
     to.println(DESCRIPTION);
     to.println("Commands:");
     for (Subcommand c : commands.values()) {
-      to.printf("  %-8s %s%n", c.name(), c.description());
+      to.printf("  %-8s %s%n", c.usage().name(), c.usage().description());
     }
     to.printf("  %-8s %s%n", "help", "Show the options of a command.");
     to.println("Options:");
@@ -139,7 +140,8 @@ public final class GantryCli {
 
   private static void usage(Subcommand c, PrintWriter to) {
     HelpFormatter help = HelpFormatter.builder().setShowSince(false).get();
-    String syntax = "gantry " + c.name() + " [OPTIONS] " + c.parameters();
-    help.printHelp(to, WIDTH, syntax, c.description(), optionsOf(c), 2, 2, null, false);
+    Subcommand.Usage usage = c.usage();
+    String syntax = "gantry " + usage.name() + " [OPTIONS] " + usage.parameters();
+    help.printHelp(to, WIDTH, syntax, usage.description(), optionsOf(c), 2, 2, null, false);
   }
 }

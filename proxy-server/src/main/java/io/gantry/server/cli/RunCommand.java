@@ -18,29 +18,12 @@ public final class RunCommand implements Subcommand {
   private static final Logger LOG = LoggerFactory.getLogger("gantry");
   private static volatile boolean serving;
 
-  @Override
-  public String name() {
-    return "run";
-  }
+  private static final Usage USAGE = new Usage("run", "[CONF]",
+      "Start gantry (default config: conf/gantry.conf of the installation).", 0, 1);
 
   @Override
-  public String parameters() {
-    return "[CONF]";
-  }
-
-  @Override
-  public String description() {
-    return "Start gantry (default config: conf/gantry.conf of the installation).";
-  }
-
-  @Override
-  public int minParameters() {
-    return 0;
-  }
-
-  @Override
-  public int maxParameters() {
-    return 1;
+  public Usage usage() {
+    return USAGE;
   }
 
   /** Whether a server was started (and main must not exit). */
