@@ -242,8 +242,9 @@ public class RoutingProxyHandler extends Handler.Abstract {
 
   /**
    * The settings that need an HTTP client of their own: everything else is set per request.
-   * Plain-HTTP upstreams get a client without TLS: starting Jetty's client TLS factory reads the
-   * JDK's trust store, ~0.05 s of a one-core start (measured) for a client that never uses it.
+   * Plain-HTTP upstreams get a client without TLS: starting Jetty's client TLS factory parses the
+   * JDK's ~140 CA certificates, a measurable part of a one-core start, for a client that never
+   * uses them (docs/performance.md).
    */
   private record UpstreamClient(java.time.Duration connectTimeout, java.security.KeyStore trustStore, boolean tls) {
     static UpstreamClient of(Upstream upstream) {

@@ -22,7 +22,7 @@ public final class Main {
   /**
    * Guice generates a class per constructor it calls, with its own copy of ASM, unless told to
    * use reflection: gantry builds its object graph once, so generated classes save nothing and
-   * cost ~0.05 s of a one-core start (measured). gantry uses no method interception, the one
+   * cost ~0.1 s of a one-core start (measured). gantry uses no method interception, the one
    * feature this turns off.
    */
   private static void avoidBytecodeGenerationAtStart() {
@@ -34,7 +34,7 @@ public final class Main {
   /**
    * Jetty sizes the padding of its thread pool's queue by asking the platform MBean server
    * whether references are compressed, unless told: that query starts JMX and every platform
-   * MXBean, ~0.08 s of a one-core start (measured). References are compressed below 32 GiB of
+   * MXBean, 0.03-0.08 s of a one-core start (measured). References are compressed below 32 GiB of
    * heap, which is all gantry ever needs; a wrong guess would only change the padding.
    */
   private static void avoidJmxAtStart() {

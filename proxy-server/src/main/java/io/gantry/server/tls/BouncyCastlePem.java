@@ -32,7 +32,7 @@ import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
  * the error messages for files that are not PEM at all.
  *
  * <p>The only class of the server that names a BouncyCastle type. BouncyCastle's jars are signed:
- * the JVM verifies a signed jar when the first class comes from it (measured: ~0.3 s on one core)
+ * the JVM verifies a signed jar when the first class comes from it (measured: ~0.25 s of a one-core start)
  * and never puts its classes in the AppCDS archive, so a start with plain PEM files must not load
  * one, not even an exception type the bytecode verifier wants to see.
  */
