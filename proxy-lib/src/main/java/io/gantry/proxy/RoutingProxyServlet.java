@@ -208,13 +208,16 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
 
   @Override
   protected String rewriteTarget(HttpServletRequest clientRequest) {
-    String host = ServletRequestView.routingHost(clientRequest);
+    // The core request under the servlet one: both engines then read host, authority, SNI and
+    // headers through the one CoreRequestView.
+    org.eclipse.jetty.server.Request request = ServletContextRequest.getServletContextRequest(clientRequest);
+    String authority = CoreRequestView.authority(request);
+    String host = CoreRequestView.routingHost(request, authority);
     ProxyExchange exchange = new ProxyExchange(ProxyExchange.requestId(clientRequest.getHeader(ProxiedHeaders.REQUEST_ID)),
-        clientRequest.getMethod(), host,
-        ServletRequestView.authority(clientRequest), System.nanoTime());
+        clientRequest.getMethod(), host, authority, System.nanoTime());
     clientRequest.setAttribute(EXCHANGE, exchange);
     Decision decision = targets.decide(clientRequest.getRequestURI(), clientRequest.getQueryString(),
-        path -> new ServletRequestView(clientRequest, host, path));
+        path -> new CoreRequestView(request, host, path));
     if (decision instanceof Forward forward) {
       exchange.routed(forward.route(), forward.path());
       settings.listener().onRouted(exchange);
