@@ -2,7 +2,7 @@ package io.gantry.bench;
 
 import io.gantry.proxy.header.ForwardedHeaders;
 import io.gantry.proxy.header.ResponseHeaderRewriter;
-import io.gantry.proxy.target.Upstream;
+import io.gantry.proxy.upstream.Upstream;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpFields;
 import org.openjdk.jmh.annotations.Benchmark;

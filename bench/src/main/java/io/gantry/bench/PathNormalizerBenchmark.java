@@ -1,7 +1,7 @@
 package io.gantry.bench;
 
-import io.gantry.proxy.target.PathNormalizer;
-import io.gantry.proxy.target.UnsafePathException;
+import io.gantry.proxy.path.PathNormalizer;
+import io.gantry.proxy.path.UnsafePathException;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

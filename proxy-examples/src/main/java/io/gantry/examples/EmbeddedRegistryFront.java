@@ -9,7 +9,7 @@ import io.gantry.proxy.ProxyListener;
 import io.gantry.proxy.RoutingProxyServlet;
 import io.gantry.proxy.route.Route;
 import io.gantry.proxy.route.RouteTable;
-import io.gantry.proxy.target.Upstream;
+import io.gantry.proxy.upstream.Upstream;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;

@@ -1,7 +1,7 @@
 package io.gantry.proxy;
 
 import io.gantry.proxy.route.Route;
-import io.gantry.proxy.target.TargetRewriter;
+import io.gantry.proxy.Router;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -20,7 +20,7 @@ public final class ProxyExchange {
   private volatile String path;
   private volatile long bytesIn;
   private volatile long bytesOut;
-  private volatile TargetRewriter.Refuse refusal;
+  private volatile Router.Refuse refusal;
 
   ProxyExchange(String requestId, String method, String host, String authority, long startNanos) {
     this.requestId = requestId;
@@ -85,13 +85,13 @@ public final class ProxyExchange {
     return System.nanoTime() - startNanos;
   }
 
-  void refused(TargetRewriter.Refuse refuse) {
+  void refused(Router.Refuse refuse) {
     routed(refuse.route(), refuse.path());
     this.refusal = refuse;
   }
 
   /** Why gantry answered itself, or null when the request was forwarded. */
-  TargetRewriter.Refuse refusal() {
+  Router.Refuse refusal() {
     return refusal;
   }
 

@@ -3,11 +3,11 @@ package io.gantry.proxy;
 import io.gantry.proxy.header.ForwardedHeaders;
 import io.gantry.proxy.header.ResponseHeaderRewriter;
 import io.gantry.proxy.route.RouteTable;
-import io.gantry.proxy.target.TargetRewriter;
-import io.gantry.proxy.target.TargetRewriter.Decision;
-import io.gantry.proxy.target.TargetRewriter.Forward;
-import io.gantry.proxy.target.TargetRewriter.Refuse;
-import io.gantry.proxy.target.Upstream;
+import io.gantry.proxy.Router;
+import io.gantry.proxy.Router.Decision;
+import io.gantry.proxy.Router.Forward;
+import io.gantry.proxy.Router.Refuse;
+import io.gantry.proxy.upstream.Upstream;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.Objects;
@@ -56,7 +56,7 @@ public class RoutingProxyHandler extends Handler.Abstract {
   private static final String VIA_HOST = "gantry";
 
   private final ProxySettings settings;
-  private volatile TargetRewriter targets;
+  private volatile Router targets;
   private final Map<UpstreamClient, Forwarder> forwarders = new ConcurrentHashMap<>();
   /** Everything a request needs about its upstream, made when the routes are set, not per request. */
   private final Map<Upstream, UpstreamPath> paths = new ConcurrentHashMap<>();
@@ -65,7 +65,7 @@ public class RoutingProxyHandler extends Handler.Abstract {
 
   RoutingProxyHandler(ProxySettings settings) {
     this.settings = settings;
-    this.targets = new TargetRewriter(settings.routes());
+    this.targets = new Router(settings.routes());
   }
 
   /** Starts a builder; {@link Builder#routes} is the one required setting. */
@@ -83,7 +83,7 @@ public class RoutingProxyHandler extends Handler.Abstract {
    * are reloaded without a restart.
    */
   public void setRoutes(RouteTable routes) {
-    TargetRewriter next = new TargetRewriter(Objects.requireNonNull(routes, "routes"));
+    Router next = new Router(Objects.requireNonNull(routes, "routes"));
     if (isStarted()) {
       startClients(routes);
     }

@@ -4,11 +4,11 @@ import io.gantry.proxy.header.ForwardedHeaders;
 import io.gantry.proxy.header.ResponseHeaderRewriter;
 import io.gantry.proxy.route.Route;
 import io.gantry.proxy.route.RouteTable;
-import io.gantry.proxy.target.TargetRewriter;
-import io.gantry.proxy.target.TargetRewriter.Decision;
-import io.gantry.proxy.target.TargetRewriter.Forward;
-import io.gantry.proxy.target.TargetRewriter.Refuse;
-import io.gantry.proxy.target.Upstream;
+import io.gantry.proxy.Router;
+import io.gantry.proxy.Router.Decision;
+import io.gantry.proxy.Router.Forward;
+import io.gantry.proxy.Router.Refuse;
+import io.gantry.proxy.upstream.Upstream;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ReadListener;
@@ -47,7 +47,7 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  *
  * <p>Built on Jetty's {@link AsyncProxyServlet} (asynchronous I/O in both directions, no body
  * buffering, no size limit); it overrides Jetty's hooks only and delegates the decisions to plain
- * classes: {@link TargetRewriter} (path safety, route, upstream URL), {@link ForwardedHeaders}
+ * classes: {@link Router} (path safety, route, upstream URL), {@link ForwardedHeaders}
  * (what crosses to the backend) and {@link ResponseHeaderRewriter} (what crosses back).
  *
  * <p>Embedding takes a few lines; the servlet must be async-supported, which {@link #toHolder()}
@@ -87,7 +87,7 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
       "selectors", "1");
 
   private final transient ProxySettings settings;
-  private transient volatile TargetRewriter targets;
+  private transient volatile Router targets;
   private final transient Map<Upstream, ResponseHeaderRewriter> rewriters = new ConcurrentHashMap<>();
   private final transient Map<ClientSettings, HttpClient> clients = new ConcurrentHashMap<>();
   private transient ClientSettings pendingClientSettings = ClientSettings.DEFAULT;
@@ -103,7 +103,7 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
 
   RoutingProxyServlet(ProxySettings settings) {
     this.settings = settings;
-    this.targets = new TargetRewriter(settings.routes());
+    this.targets = new Router(settings.routes());
   }
 
   /** Starts a builder; {@link Builder#routes} is the one required setting. */
@@ -121,7 +121,7 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
    * are reloaded without a restart.
    */
   public void setRoutes(RouteTable routes) {
-    this.targets = new TargetRewriter(Objects.requireNonNull(routes, "routes"));
+    this.targets = new Router(Objects.requireNonNull(routes, "routes"));
   }
 
   /** A holder for this servlet with async support on, ready for {@code addServlet(holder, "/*")}. */

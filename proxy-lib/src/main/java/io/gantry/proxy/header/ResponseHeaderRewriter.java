@@ -1,6 +1,6 @@
 package io.gantry.proxy.header;
 
-import io.gantry.proxy.target.Upstream;
+import io.gantry.proxy.upstream.Upstream;
 import java.util.Locale;
 
 /**

@@ -11,7 +11,7 @@ import java.util.TreeMap;
  * <p>{@link #host()} is lower case without port or trailing dot, taken from the TLS SNI name when
  * the client sent one and from the {@code Host} header otherwise; {@link #path()} is the
  * normalised, still percent-encoded path (dot segments resolved, see
- * {@code io.gantry.proxy.target.PathNormalizer}).
+ * {@code io.gantry.proxy.path.PathNormalizer}).
  */
 public interface RequestView {
 

@@ -1,6 +1,6 @@
 package io.gantry.proxy.route;
 
-import io.gantry.proxy.target.Upstream;
+import io.gantry.proxy.upstream.Upstream;
 import java.util.Objects;
 
 /**

@@ -1,7 +1,7 @@
 package io.gantry.proxy.route;
 
-import io.gantry.proxy.target.PathNormalizer;
-import io.gantry.proxy.target.UnsafePathException;
+import io.gantry.proxy.path.PathNormalizer;
+import io.gantry.proxy.path.UnsafePathException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;

@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.gantry.proxy.target.Upstream;
+import io.gantry.proxy.upstream.Upstream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -193,7 +193,7 @@ class RouteTableTest {
   void acceptsHostOfNullIsTheEmptyHost() {
     io.gantry.proxy.route.RouteTable table = io.gantry.proxy.route.RouteTable.builder()
         .route(io.gantry.proxy.route.Route.of("any", io.gantry.proxy.route.RouteStrategies.any(),
-            io.gantry.proxy.target.Upstream.of("http://127.0.0.1:1/")))
+            io.gantry.proxy.upstream.Upstream.of("http://127.0.0.1:1/")))
         .build();
     org.junit.jupiter.api.Assertions.assertTrue(table.acceptsHost(null, 80, null));
   }

@@ -2,7 +2,7 @@ package io.gantry.server.admin;
 
 import com.codahale.metrics.health.HealthCheck;
 import com.codahale.metrics.health.HealthCheckRegistry;
-import io.gantry.proxy.target.Upstream;
+import io.gantry.proxy.upstream.Upstream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;

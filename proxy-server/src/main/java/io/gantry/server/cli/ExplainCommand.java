@@ -4,7 +4,7 @@ import io.gantry.proxy.route.HostNames;
 import io.gantry.proxy.route.RequestView;
 import io.gantry.proxy.route.Route;
 import io.gantry.proxy.route.RouteTable;
-import io.gantry.proxy.target.TargetRewriter;
+import io.gantry.proxy.Router;
 import io.gantry.server.config.ConfigLoader;
 import io.gantry.server.config.GantryConfig;
 import io.gantry.server.config.InvalidConfigException;
@@ -109,15 +109,15 @@ public final class ExplainCommand implements Subcommand {
       view.header(h.substring(0, colon).trim(), h.substring(colon + 1).trim());
     }
     String rawPath = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-    TargetRewriter.Decision decision = new TargetRewriter(routes).decide(rawPath, uri.getRawQuery(),
+    Router.Decision decision = new Router(routes).decide(rawPath, uri.getRawQuery(),
         path -> view.path(path).build());
-    if (decision instanceof TargetRewriter.Forward f) {
+    if (decision instanceof Router.Forward f) {
       Route r = f.route();
       out.println("  route " + (routes.routes().indexOf(r) + 1) + " '" + r.name() + "': " + r.strategy());
       out.println("  -> " + f.target());
       return 0;
     }
-    TargetRewriter.Refuse refuse = (TargetRewriter.Refuse) decision;
+    Router.Refuse refuse = (Router.Refuse) decision;
     out.println("  -> " + refuse.status() + ": " + refuse.reason());
     return 1;
   }

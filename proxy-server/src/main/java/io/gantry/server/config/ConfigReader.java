@@ -14,7 +14,7 @@ import com.typesafe.config.ConfigValueType;
 import io.gantry.proxy.header.ForwardedHeaders;
 import io.gantry.proxy.route.RouteStrategies;
 import io.gantry.proxy.route.RouteStrategy;
-import io.gantry.proxy.target.Upstream;
+import io.gantry.proxy.upstream.Upstream;
 import io.gantry.server.config.ConfigProblem.Severity;
 import io.gantry.server.config.RouteConfig.HeaderMatch;
 import io.gantry.server.config.RouteConfig.TextMatch;

@@ -2,7 +2,7 @@ package io.gantry.server.config;
 
 import io.gantry.proxy.header.ForwardedHeaders;
 import io.gantry.proxy.route.RouteTable;
-import io.gantry.proxy.target.Upstream;
+import io.gantry.proxy.upstream.Upstream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;

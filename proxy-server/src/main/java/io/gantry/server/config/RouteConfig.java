@@ -3,7 +3,7 @@ package io.gantry.server.config;
 import com.typesafe.config.Config;
 import io.gantry.proxy.route.Route;
 import io.gantry.proxy.route.RouteStrategy;
-import io.gantry.proxy.target.Upstream;
+import io.gantry.proxy.upstream.Upstream;
 import java.util.List;
 
 /**

@@ -1,6 +1,6 @@
 package io.gantry.server.config;
 
-import io.gantry.proxy.target.Upstream;
+import io.gantry.proxy.upstream.Upstream;
 import java.nio.file.Path;
 
 /**

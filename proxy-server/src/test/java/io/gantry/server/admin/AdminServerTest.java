@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.codahale.metrics.health.HealthCheck;
-import io.gantry.proxy.target.Upstream;
+import io.gantry.proxy.upstream.Upstream;
 import io.gantry.server.accesslog.AccessLog;
 import io.gantry.server.testing.Await;
 import io.gantry.server.testing.Gantry;

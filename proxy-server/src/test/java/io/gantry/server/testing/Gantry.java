@@ -8,7 +8,7 @@ import com.codahale.metrics.health.HealthCheckRegistry;
 import io.gantry.proxy.RoutingProxyServlet;
 import io.gantry.proxy.route.Route;
 import io.gantry.proxy.route.RouteTable;
-import io.gantry.proxy.target.Upstream;
+import io.gantry.proxy.upstream.Upstream;
 import io.gantry.server.accesslog.AccessLog;
 import io.gantry.server.admin.AdminServer;
 import io.gantry.server.admin.UpstreamHealthCheck;

@@ -1,4 +1,4 @@
-package io.gantry.proxy.target;
+package io.gantry.proxy.path;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.gantry.proxy.target;
+package io.gantry.proxy.path;
 
 /**
  * A request path gantry refuses to forward (answered with 400). Carries no stack trace: hostile

@@ -1,4 +1,4 @@
-package io.gantry.proxy.target;
+package io.gantry.proxy;
 
 import static io.gantry.proxy.route.RouteStrategies.host;
 import static io.gantry.proxy.route.RouteStrategies.pathPrefix;
@@ -9,19 +9,20 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import io.gantry.proxy.route.RequestView;
 import io.gantry.proxy.route.Route;
 import io.gantry.proxy.route.RouteTable;
-import io.gantry.proxy.target.TargetRewriter.Decision;
-import io.gantry.proxy.target.TargetRewriter.Forward;
-import io.gantry.proxy.target.TargetRewriter.Refuse;
+import io.gantry.proxy.upstream.Upstream;
+import io.gantry.proxy.Router.Decision;
+import io.gantry.proxy.Router.Forward;
+import io.gantry.proxy.Router.Refuse;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Where a request goes, or why it is refused before any backend is contacted. */
-class TargetRewriterTest {
-  private static final TargetRewriter TARGETS = new TargetRewriter(RouteTable.builder()
+class RouterTest {
+  private static final Router TARGETS = new Router(RouteTable.builder()
       .route(Route.builder("raw").when(host("raw.example.com")).to("http://nexus:8081/repository/raw-hosted/")
           .allowEncodedSlashes(true).build())
       .route(Route.of("registry", host("registry.example.com").and(pathPrefix("/v2/")),
-          io.gantry.proxy.target.Upstream.of("http://nexus:8081/repository/docker-hosted/")))
+          Upstream.of("http://nexus:8081/repository/docker-hosted/")))
       .build());
 
   private static Decision decide(String host, String rawPath, String rawQuery) {

@@ -1,26 +1,30 @@
-package io.gantry.proxy.target;
+package io.gantry.proxy;
 
+import io.gantry.proxy.path.PathNormalizer;
+import io.gantry.proxy.path.UnsafePathException;
 import io.gantry.proxy.route.RequestView;
 import io.gantry.proxy.route.Route;
 import io.gantry.proxy.route.RouteTable;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
  * Decides where a request goes: normalises its path, finds the first matching route, and builds
  * the upstream URL. Everything a request can be refused for before any backend is contacted is
  * decided here: an unsafe path (400), TRACE, TRACK and CONNECT (405), no matching route (404), an
- * encoded slash on a route that does not allow it (400).
+ * encoded slash on a route that does not allow it (400). Both engines and {@code gantry explain}
+ * ask this one class, so what {@code explain} prints is what the proxy does.
  */
-public final class TargetRewriter {
+public final class Router {
   /**
    * TRACE/TRACK echo the request, credentials included, back to whoever can read the response
    * (cross-site tracing); CONNECT would turn a reverse proxy into a tunnel.
    */
-  private static final java.util.Set<String> REFUSED_METHODS = java.util.Set.of("TRACE", "TRACK", "CONNECT");
+  private static final Set<String> REFUSED_METHODS = Set.of("TRACE", "TRACK", "CONNECT");
 
   private final RouteTable table;
 
-  public TargetRewriter(RouteTable table) {
+  public Router(RouteTable table) {
     this.table = table;
   }
 

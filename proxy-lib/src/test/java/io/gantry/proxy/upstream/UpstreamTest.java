@@ -1,4 +1,4 @@
-package io.gantry.proxy.target;
+package io.gantry.proxy.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

@@ -1,4 +1,4 @@
-package io.gantry.proxy.target;
+package io.gantry.proxy.upstream;
 
 import java.net.URI;
 import java.net.URISyntaxException;

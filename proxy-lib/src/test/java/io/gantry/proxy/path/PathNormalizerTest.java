@@ -1,4 +1,4 @@
-package io.gantry.proxy.target;
+package io.gantry.proxy.path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
