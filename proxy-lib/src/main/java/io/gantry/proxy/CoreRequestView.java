@@ -1,46 +1,18 @@
 package io.gantry.proxy;
 
-import io.gantry.proxy.route.HostNames;
 import io.gantry.proxy.route.RequestView;
-import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpURI;
-import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Request;
 
-/** A core Jetty request seen through {@link RequestView}; host and path are resolved once. */
+/** A core Jetty request seen through {@link RequestView}; host and listener come from its {@link Arrival}. */
 final class CoreRequestView implements RequestView {
   private final Request request;
-  private final String host;
+  private final Arrival arrival;
   private final String path;
 
-  CoreRequestView(Request request, String host, String path) {
+  CoreRequestView(Request request, Arrival arrival, String path) {
     this.request = request;
-    this.host = host;
+    this.arrival = arrival;
     this.path = path;
-  }
-
-  /** The routing host: the SNI name on TLS when present, otherwise the authority's host. */
-  static String routingHost(Request request, String authority) {
-    if (request.isSecure()) {
-      String sni = Sni.hostName(request);
-      if (sni != null) {
-        return sni;
-      }
-    }
-    return HostNames.fromAuthority(authority);
-  }
-
-  /**
-   * {@code host[:port]} as the client addressed gantry: the {@code Host} header, or on HTTP/2
-   * (which has none) the {@code :authority} Jetty keeps in the request URI.
-   */
-  static String authority(Request request) {
-    String host = request.getHeaders().get(HttpHeader.HOST);
-    if (host != null && !host.isBlank()) {
-      return host.trim();
-    }
-    HttpURI uri = request.getHttpURI();
-    return HostNames.authority(uri.getHost(), uri.getPort(), request.isSecure());
   }
 
   @Override
@@ -50,7 +22,7 @@ final class CoreRequestView implements RequestView {
 
   @Override
   public String host() {
-    return host;
+    return arrival.routingHost();
   }
 
   @Override
@@ -60,13 +32,12 @@ final class CoreRequestView implements RequestView {
 
   @Override
   public int localPort() {
-    return Request.getLocalPort(request);
+    return arrival.localPort();
   }
 
   @Override
   public String listenerName() {
-    Connector connector = request.getConnectionMetaData().getConnector();
-    return connector == null ? null : connector.getName();
+    return arrival.listener();
   }
 
   @Override
@@ -76,6 +47,6 @@ final class CoreRequestView implements RequestView {
 
   @Override
   public boolean secure() {
-    return request.isSecure();
+    return arrival.secure();
   }
 }

@@ -1,33 +1,50 @@
 package io.gantry.proxy;
 
 import io.gantry.proxy.route.Route;
-import io.gantry.proxy.Router;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.server.Request;
 
 /**
- * One request passing through the proxy, as {@link ProxyListener}s see it. Byte counters grow
- * while the bodies stream; everything else is fixed once the request is routed.
+ * One request passing through the proxy, as {@link ProxyListener}s, access logs and metrics see
+ * it, whichever engine served it. Byte counters grow while the bodies stream; everything else is
+ * fixed once the request is routed.
+ *
+ * <pre>{@code
+ * ProxyExchange exchange = ProxyExchange.of(request); // in a RequestLog, after the proxy ran
+ * String line = exchange == null ? "-" : exchange.requestId() + " " + exchange.routeName();
+ * }</pre>
  */
 public final class ProxyExchange {
+  /** The request attribute the exchange is kept under. */
+  static final String ATTRIBUTE = ProxyExchange.class.getName();
+
   private final String requestId;
   private final String method;
-  private final String host;
-  private final String authority;
+  private final Arrival arrival;
   private final long startNanos;
   private final AtomicBoolean completed = new AtomicBoolean();
   private volatile Route route;
   private volatile String path;
   private volatile long bytesIn;
   private volatile long bytesOut;
+  private volatile Router.Forward forward;
   private volatile Router.Refuse refusal;
+  private volatile Throwable clientFailure;
 
-  ProxyExchange(String requestId, String method, String host, String authority, long startNanos) {
+  ProxyExchange(String requestId, String method, Arrival arrival, long startNanos) {
     this.requestId = requestId;
     this.method = method;
-    this.host = host;
-    this.authority = authority;
+    this.arrival = arrival;
     this.startNanos = startNanos;
+  }
+
+  /**
+   * The exchange of a request gantry's proxy handled (either engine; for the servlet, pass the core
+   * request under the servlet one), or {@code null} when the proxy never saw it.
+   */
+  public static ProxyExchange of(Request request) {
+    return request.getAttribute(ATTRIBUTE) instanceof ProxyExchange exchange ? exchange : null;
   }
 
   /** The {@code X-Request-Id} sent upstream: the client's, or one gantry generated. */
@@ -39,14 +56,19 @@ public final class ProxyExchange {
     return method;
   }
 
-  /** The public host the request was routed on. */
+  /** The public host the request was routed on: the SNI name on TLS, otherwise the {@code Host}'s. */
   public String host() {
-    return host;
+    return arrival.routingHost();
   }
 
   /** {@code host[:port]} as the client addressed gantry ({@code Host} or HTTP/2 {@code :authority}), or null. */
   public String authority() {
-    return authority;
+    return arrival.authority();
+  }
+
+  /** How the request reached gantry: listener, TLS, SNI name and authority. */
+  public Arrival arrival() {
+    return arrival;
   }
 
   /** The normalised path, or {@code null} when the raw path was refused. */
@@ -85,6 +107,16 @@ public final class ProxyExchange {
     return System.nanoTime() - startNanos;
   }
 
+  void forwarded(Router.Forward forward) {
+    routed(forward.route(), forward.path());
+    this.forward = forward;
+  }
+
+  /** Where the request goes, or null when gantry refused it. */
+  Router.Forward forward() {
+    return forward;
+  }
+
   void refused(Router.Refuse refuse) {
     routed(refuse.route(), refuse.path());
     this.refusal = refuse;
@@ -93,6 +125,18 @@ public final class ProxyExchange {
   /** Why gantry answered itself, or null when the request was forwarded. */
   Router.Refuse refusal() {
     return refusal;
+  }
+
+  /** Records that reading the client's request body failed: the client's fault, not the upstream's. */
+  void clientFailed(Throwable failure) {
+    if (clientFailure == null) {
+      clientFailure = failure;
+    }
+  }
+
+  /** Why reading the client's body failed, or {@code null}. */
+  Throwable clientFailure() {
+    return clientFailure;
   }
 
   void routed(Route route, String path) {

@@ -30,6 +30,13 @@ public interface ProxyListener {
   /** The upstream could not be reached, timed out or failed; {@code status} is what the client gets. */
   default void onUpstreamFailure(ProxyExchange exchange, int status, Throwable failure) {}
 
+  /**
+   * The client sent a malformed or short request body, stopped sending, or went away: the
+   * upstream exchange was aborted and {@code status} (400 or 408) is what the client gets if it
+   * can still read. Never counted against the upstream.
+   */
+  default void onClientFailure(ProxyExchange exchange, int status, Throwable failure) {}
+
   /** The exchange is over; {@code status} is the status sent to the client. */
   default void onCompleted(ProxyExchange exchange, int status) {}
 }

@@ -9,11 +9,21 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Decides where a request goes: normalises its path, finds the first matching route, and builds
- * the upstream URL. Everything a request can be refused for before any backend is contacted is
- * decided here: an unsafe path (400), TRACE, TRACK and CONNECT (405), no matching route (404), an
- * encoded slash on a route that does not allow it (400). Both engines and {@code gantry explain}
- * ask this one class, so what {@code explain} prints is what the proxy does.
+ * Decides where a request goes: checks that the client addresses the host its TLS connection is
+ * for, normalises the path, finds the first matching route, and builds the upstream URL.
+ * Everything a request can be refused for before any backend is contacted is decided here:
+ *
+ * <ul>
+ *   <li>421 when the SNI name and {@code Host} disagree (Jetty's own check compares {@code Host}
+ *       with the <em>certificate</em>, which a wildcard certificate defeats);
+ *   <li>400 for an unsafe path, 405 for TRACE, TRACK and CONNECT;
+ *   <li>no route: 421 on TLS when no route serves the host on this listener (the client should try
+ *       another connection), 404 otherwise;
+ *   <li>400 for an encoded slash on a route that does not allow it.
+ * </ul>
+ *
+ * Both engines and {@code gantry explain} ask this one class, so what {@code explain} prints is
+ * what the proxy does.
  */
 public final class Router {
   /**
@@ -42,7 +52,28 @@ public final class Router {
   public record Refuse(int status, String reason, Route route, String path) implements Decision {}
 
   /**
-   * Decides for a request with the given raw (percent-encoded) path and query.
+   * Decides for a request that arrived as {@code arrival}, with the given raw (percent-encoded)
+   * path and query.
+   *
+   * @param viewOfPath makes the request view routes are matched on, given the normalised path
+   */
+  public Decision decide(Arrival arrival, String rawPath, String rawQuery, Function<String, RequestView> viewOfPath) {
+    if (arrival.misdirected()) {
+      return new Refuse(421, "this connection is for " + arrival.sniHost() + ", not " + hostForMessage(arrival.host()),
+          null, null);
+    }
+    Decision decision = decide(rawPath, rawQuery, viewOfPath);
+    if (decision instanceof Refuse refuse && refuse.status() == 404
+        && !table.acceptsHost(arrival.routingHost(), arrival.localPort(), arrival.listener())) {
+      return new Refuse(arrival.secure() ? 421 : 404,
+          "no routes for " + hostForMessage(arrival.routingHost()) + " on this port", null, refuse.path());
+    }
+    return decision;
+  }
+
+  /**
+   * Decides on the path and request view alone, without the SNI/Host check: for a request whose
+   * host is known to be served here.
    *
    * @param viewOfPath makes the request view routes are matched on, given the normalised path
    */
@@ -59,11 +90,19 @@ public final class Router {
     }
     Route route = table.match(view);
     if (route == null) {
-      return new Refuse(404, "no route", null, path);
+      return new Refuse(404, "no route for this request", null, path);
     }
     if (!route.allowEncodedSlashes() && path.indexOf("%2F") >= 0) {
       return new Refuse(400, "encoded slash in path", route, path);
     }
     return new Forward(route, path, route.upstream().target(path, rawQuery));
+  }
+
+  /** A host name tame enough to echo in an error body, which a hostile client can make it say. */
+  private static String hostForMessage(String host) {
+    if (host.isEmpty()) {
+      return "an empty host";
+    }
+    return host.length() <= 253 && host.matches("[a-z0-9.:\\[\\]_-]+") ? host : "this host";
   }
 }

@@ -1,16 +1,9 @@
 package io.gantry.proxy;
 
-import io.gantry.proxy.header.ForwardedHeaders;
-import io.gantry.proxy.header.ResponseHeaderRewriter;
-import io.gantry.proxy.route.RouteTable;
-import io.gantry.proxy.Router;
-import io.gantry.proxy.Router.Decision;
 import io.gantry.proxy.Router.Forward;
-import io.gantry.proxy.Router.Refuse;
+import io.gantry.proxy.route.RouteTable;
 import io.gantry.proxy.upstream.Upstream;
-import java.nio.ByteBuffer;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.HttpClient;
@@ -20,7 +13,6 @@ import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpURI;
-import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.proxy.ProxyHandler;
 import org.eclipse.jetty.server.Handler;
@@ -29,15 +21,11 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.component.LifeCycle;
-import org.eclipse.jetty.util.ssl.SslContextFactory;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The routing proxy as a core Jetty {@link Handler}: the same route table, path safety, header
- * rewriting, listener events and error answers as {@link RoutingProxyServlet}, without the
- * servlet layer. Body chunks pass between client and upstream as Jetty hands them over, never
- * copied or aggregated, in both directions and of any size.
+ * The routing proxy as a core Jetty {@link Handler}: the same steps ({@link ProxyFlow}) as {@link
+ * RoutingProxyServlet}, without the servlet layer. Body chunks pass between client and upstream
+ * as Jetty hands them over, never copied or aggregated, in both directions and of any size.
  *
  * <p>Use it where no servlet container is needed; it is what the gantry server runs:
  *
@@ -47,25 +35,17 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Each distinct upstream connect timeout and trust store gets its own HTTP client, sharing the
- * server's thread pool; everything else matches the servlet's defaults (no total timeout, the
- * client's {@code Host} preserved, forwarding headers replaced, 503 when an upstream's queue is
- * full).
+ * server's thread pool. No total timeout (only each upstream's idle timeout), the client's {@code
+ * Host} preserved, forwarding headers replaced, 503 when an upstream's queue is full.
  */
 public class RoutingProxyHandler extends Handler.Abstract {
-  private static final Logger LOG = LoggerFactory.getLogger(RoutingProxyHandler.class);
-  private static final String VIA_HOST = "gantry";
-
-  private final ProxySettings settings;
-  private volatile Router targets;
-  private final Map<UpstreamClient, Forwarder> forwarders = new ConcurrentHashMap<>();
-  /** Everything a request needs about its upstream, made when the routes are set, not per request. */
-  private final Map<Upstream, UpstreamPath> paths = new ConcurrentHashMap<>();
-
-  private record UpstreamPath(Forwarder forwarder, ResponseHeaderRewriter rewriter) {}
+  private final ProxyFlow flow;
+  private final Map<UpstreamClients.Key, Forwarder> forwarders = new ConcurrentHashMap<>();
+  /** Each upstream's forwarder, found when the routes are set, not per request. */
+  private final Map<Upstream, Forwarder> forwarderByUpstream = new ConcurrentHashMap<>();
 
   RoutingProxyHandler(ProxySettings settings) {
-    this.settings = settings;
-    this.targets = new Router(settings.routes());
+    this.flow = new ProxyFlow(settings);
   }
 
   /** Starts a builder; {@link Builder#routes} is the one required setting. */
@@ -75,7 +55,7 @@ public class RoutingProxyHandler extends Handler.Abstract {
 
   /** The routes in use. */
   public RouteTable routes() {
-    return targets.table();
+    return flow.routes();
   }
 
   /**
@@ -83,22 +63,21 @@ public class RoutingProxyHandler extends Handler.Abstract {
    * are reloaded without a restart.
    */
   public void setRoutes(RouteTable routes) {
-    Router next = new Router(Objects.requireNonNull(routes, "routes"));
     if (isStarted()) {
       startClients(routes);
     }
-    this.targets = next;
+    flow.setRoutes(routes);
   }
 
   @Override
   protected void doStart() throws Exception {
     super.doStart();
-    startClients(targets.table());
+    startClients(flow.routes());
   }
 
   /** Starts the upstream clients up front, so the first request does not pay for it. */
   private void startClients(RouteTable table) {
-    table.routes().forEach(route -> pathTo(route.upstream()));
+    table.routes().forEach(route -> forwarderFor(route.upstream()));
   }
 
   @Override
@@ -108,112 +87,69 @@ public class RoutingProxyHandler extends Handler.Abstract {
       LifeCycle.stop(forwarder);
     }
     forwarders.clear();
-    paths.clear();
+    forwarderByUpstream.clear();
     super.doStop();
   }
 
-  private UpstreamPath pathTo(Upstream upstream) {
-    UpstreamPath path = paths.get(upstream);
-    return path != null ? path : newPath(upstream);
+  private Forwarder forwarderFor(Upstream upstream) {
+    Forwarder forwarder = forwarderByUpstream.get(upstream);
+    return forwarder != null ? forwarder : newForwarderFor(upstream);
   }
 
-  private synchronized UpstreamPath newPath(Upstream upstream) {
-    UpstreamPath existing = paths.get(upstream);
-    if (existing != null) {
-      return existing;
-    }
-    UpstreamClient key = UpstreamClient.of(upstream);
-    Forwarder forwarder = forwarders.get(key);
-    if (forwarder == null) {
-      forwarder = newForwarder(key);
-    }
-    UpstreamPath path = new UpstreamPath(forwarder, new ResponseHeaderRewriter(upstream));
-    paths.put(upstream, path);
-    return path;
+  private synchronized Forwarder newForwarderFor(Upstream upstream) {
+    return forwarderByUpstream.computeIfAbsent(upstream, u -> {
+      UpstreamClients.Key key = UpstreamClients.Key.of(u);
+      Forwarder forwarder = forwarders.get(key);
+      if (forwarder == null) {
+        forwarder = new Forwarder(key);
+        forwarder.setServer(getServer());
+        try {
+          forwarder.start();
+        } catch (Exception e) {
+          throw new IllegalStateException("cannot start the HTTP client for " + key, e);
+        }
+        addBean(forwarder, false); // shows in dumps; stopped by doStop, not twice by the container
+        forwarders.put(key, forwarder);
+      }
+      return forwarder;
+    });
   }
-
-  private Forwarder newForwarder(UpstreamClient key) {
-    Forwarder forwarder = new Forwarder(key);
-    forwarder.setServer(getServer());
-    try {
-      forwarder.start();
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot start the HTTP client for " + key, e);
-    }
-    addBean(forwarder, false); // shows in dumps; stopped by doStop, not twice by the container
-    forwarders.put(key, forwarder);
-    return forwarder;
-  }
-
-  // ---- client request -> decision ------------------------------------------------------------
 
   @Override
-  public boolean handle(Request request, Response response, Callback callback) {
-    HttpFields headers = request.getHeaders();
-    String authority = CoreRequestView.authority(request);
-    String host = CoreRequestView.routingHost(request, authority);
-    ProxyExchange exchange = new ProxyExchange(ProxyExchange.requestId(headers.get(ProxiedHeaders.REQUEST_ID)), request.getMethod(),
-        host, authority, System.nanoTime());
-    HttpURI uri = request.getHttpURI();
-    Decision decision = targets.decide(uri.getPath(), uri.getQuery(), path -> new CoreRequestView(request, host, path));
-    Callback completion = new Completion(exchange, response, callback);
-    if (decision instanceof Forward forward) {
-      exchange.routed(forward.route(), forward.path());
-      settings.listener().onRouted(exchange);
-      UpstreamPath path = pathTo(forward.route().upstream());
-      return path.forwarder().handle(new RoutedRequest(request, exchange, forward, path.rewriter()), response, completion);
+  public boolean handle(Request clientRequest, Response clientResponse, Callback callback) {
+    ProxyExchange exchange = flow.begin(clientRequest);
+    Callback completion = new Completion(exchange, clientResponse, callback);
+    Forward forward = exchange.forward();
+    if (forward == null) {
+      ProxyFlow.refusal(exchange, clientRequest.getHttpURI().getPath()).writeTo(clientResponse, completion);
+      return true;
     }
-    Refuse refuse = (Refuse) decision;
-    exchange.refused(refuse);
-    settings.listener().onRefused(exchange, refuse.status(), refuse.reason());
-    if (refuse.status() == 405) {
-      response.getHeaders().put(HttpHeader.ALLOW, UpstreamFailures.ALLOWED_METHODS);
-    }
-    writeError(response, refuse.status(), refuse.path() == null ? "/" : refuse.path(),
-        UpstreamFailures.refusalMessage(refuse.status(), refuse.reason()), completion);
-    return true;
+    return forwarderFor(forward.route().upstream())
+        .handle(new RoutedRequest(clientRequest, exchange), clientResponse, completion);
   }
 
-  private static void writeError(Response response, int status, String path, String message, Callback callback) {
-    ErrorResponses.Body body = ErrorResponses.body(status, path, message);
-    response.setStatus(status);
-    HttpFields.Mutable headers = response.getHeaders();
-    headers.put(HttpHeader.CONTENT_TYPE, body.contentType());
-    if (body.registry()) {
-      headers.put("Docker-Distribution-Api-Version", "registry/2.0");
-    }
-    headers.put(HttpHeader.CONTENT_LENGTH, body.bytes().length);
-    response.write(true, ByteBuffer.wrap(body.bytes()), callback);
-  }
-
-  /** Ends the exchange for listeners once Jetty is done with the response, either way. */
+  /** Ends the exchange once Jetty is done with the client response, either way. */
   private final class Completion implements Callback {
     private final ProxyExchange exchange;
-    private final Response response;
+    private final Response clientResponse;
     private final Callback callback;
 
-    Completion(ProxyExchange exchange, Response response, Callback callback) {
+    Completion(ProxyExchange exchange, Response clientResponse, Callback callback) {
       this.exchange = exchange;
-      this.response = response;
+      this.clientResponse = clientResponse;
       this.callback = callback;
     }
 
     @Override
     public void succeeded() {
-      complete();
+      flow.complete(exchange, clientResponse.getStatus());
       callback.succeeded();
     }
 
     @Override
     public void failed(Throwable failure) {
-      complete();
+      flow.complete(exchange, clientResponse.getStatus());
       callback.failed(failure);
-    }
-
-    private void complete() {
-      if (exchange.complete()) {
-        settings.listener().onCompleted(exchange, response.getStatus());
-      }
     }
 
     @Override
@@ -222,124 +158,85 @@ public class RoutingProxyHandler extends Handler.Abstract {
     }
   }
 
-  /** The client request with gantry's decision about it attached. */
+  /** The client request with its exchange attached, for the forwarder's hooks. */
   private static final class RoutedRequest extends Request.Wrapper {
     final ProxyExchange exchange;
-    final Forward forward;
-    final ResponseHeaderRewriter rewriter;
 
-    RoutedRequest(Request request, ProxyExchange exchange, Forward forward, ResponseHeaderRewriter rewriter) {
+    RoutedRequest(Request request, ProxyExchange exchange) {
       super(request);
       this.exchange = exchange;
-      this.forward = forward;
-      this.rewriter = rewriter;
     }
   }
 
-  private static RoutedRequest routed(Request request) {
-    return (RoutedRequest) request;
-  }
-
-  /**
-   * The settings that need an HTTP client of their own: everything else is set per request.
-   * Plain-HTTP upstreams get a client without TLS: starting Jetty's client TLS factory parses the
-   * JDK's ~140 CA certificates, a measurable part of a one-core start, for a client that never
-   * uses them (docs/performance.md).
-   */
-  private record UpstreamClient(java.time.Duration connectTimeout, java.security.KeyStore trustStore, boolean tls) {
-    static UpstreamClient of(Upstream upstream) {
-      return new UpstreamClient(upstream.connectTimeout(), upstream.trustStore(), "https".equals(upstream.scheme()));
-    }
+  private static ProxyExchange exchange(Request clientRequest) {
+    return ((RoutedRequest) clientRequest).exchange;
   }
 
   /**
    * Jetty's {@link ProxyHandler} for the upstreams that share one HTTP client: it streams the
-   * bodies and handles interim responses; gantry decides the target and what headers cross.
+   * bodies and handles interim responses; every decision is the flow's.
    */
   private final class Forwarder extends ProxyHandler {
-    private final UpstreamClient client;
+    private final UpstreamClients.Key key;
 
-    Forwarder(UpstreamClient client) {
-      this.client = client;
-      setViaHost(VIA_HOST);
+    Forwarder(UpstreamClients.Key key) {
+      this.key = key;
+      setViaHost("gantry"); // unused (the flow writes Via), but unset Jetty looks up the local host name
     }
 
     @Override
     protected HttpClient newHttpClient() {
-      ClientConnector connector = new ClientConnector();
-      connector.setSelectors(1);
       Server server = getServer();
-      if (server != null) {
-        connector.setExecutor(server.getThreadPool()); // no second pool of threads
-      }
-      SslContextFactory.Client tls = new SslContextFactory.Client();
-      tls.setEndpointIdentificationAlgorithm("HTTPS"); // verify the upstream's name, always
-      if (client.trustStore() != null) {
-        tls.setTrustStore(client.trustStore());
-      }
-      connector.setSslContextFactory(tls);
-      if (!client.tls()) {
-        connector.unmanage(tls); // never started, so never loads a trust store
-      }
-      return new HttpClient(new HttpClientTransportOverHTTP(connector));
+      return new HttpClient(new HttpClientTransportOverHTTP(
+          UpstreamClients.connector(key, server == null ? null : server.getThreadPool())));
     }
 
     @Override
     protected void configureHttpClient(HttpClient httpClient) {
       super.configureHttpClient(httpClient);
-      httpClient.setConnectTimeout(client.connectTimeout().toMillis());
-      httpClient.setIdleTimeout(Upstream.DEFAULT_IDLE_TIMEOUT.toMillis());
-      httpClient.setMaxConnectionsPerDestination(settings.maxConnectionsPerUpstream());
-      httpClient.setMaxRequestsQueuedPerDestination(settings.maxQueuedPerUpstream());
-      httpClient.setUserAgentField(null); // never add a User-Agent the client did not send
-      httpClient.setRequestBufferSize(65536);
-      // The read size of response bodies, and so the write size towards the client: 32 KiB moved
-      // 1 GiB with 0.41 s of CPU against 0.47 s with 64 KiB and 0.8+ s with 16 KiB (perf A/B).
-      httpClient.setResponseBufferSize(32768);
+      UpstreamClients.configure(httpClient, key, flow.settings());
     }
 
     @Override
-    protected HttpURI rewriteHttpURI(Request request) {
-      return HttpURI.from(routed(request).forward.target());
+    protected HttpURI rewriteHttpURI(Request clientRequest) {
+      return HttpURI.from(exchange(clientRequest).forward().target());
     }
 
     @Override
-    protected org.eclipse.jetty.client.Request newProxyToServerRequest(Request request, HttpURI target) {
-      Upstream upstream = routed(request).forward.route().upstream();
+    protected org.eclipse.jetty.client.Request newProxyToServerRequest(Request clientRequest, HttpURI target) {
+      Router.Forward forward = exchange(clientRequest).forward();
       // From the target string: HttpURI.toURI() would re-encode every component first.
-      return getHttpClient().newRequest(routed(request).forward.target())
-          .method(request.getMethod())
-          .idleTimeout(upstream.idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      return getHttpClient().newRequest(forward.target())
+          .method(clientRequest.getMethod())
+          .idleTimeout(forward.route().upstream().idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     // ---- client request -> upstream request --------------------------------------------------
 
     @Override
-    protected void copyRequestHeaders(Request request, org.eclipse.jetty.client.Request upstreamRequest) {
-      upstreamRequest.headers(upstream ->
-          ProxiedHeaders.copyRequestHeaders(request.getHeaders(), routed(request).exchange, upstream));
+    protected void copyRequestHeaders(Request clientRequest, org.eclipse.jetty.client.Request upstreamRequest) {
+      upstreamRequest.headers(upstream -> flow.upstreamRequestHeaders(exchange(clientRequest), clientRequest, upstream));
     }
 
     @Override
-    protected void addProxyHeaders(Request request, org.eclipse.jetty.client.Request upstreamRequest) {
-      addViaHeader(request, upstreamRequest);
-      ForwardedHeaders.ClientConnection connection = new ForwardedHeaders.ClientConnection(
-          Request.getRemoteAddr(request), request.isSecure(), routed(request).exchange.authority(),
-          Request.getLocalAddr(request));
-      HttpFields inbound = request.getHeaders();
-      upstreamRequest.headers(h -> settings.forwardedHeaders().apply(connection, name -> ProxiedHeaders.joined(inbound, name), h));
+    protected void addProxyHeaders(Request clientRequest, org.eclipse.jetty.client.Request upstreamRequest) {
+      // Via and forwarding headers are part of upstreamRequestHeaders.
     }
 
     @Override
-    protected org.eclipse.jetty.client.Request.Content newProxyToServerRequestContent(Request request,
-        Response response, org.eclipse.jetty.client.Request upstreamRequest) {
-      ProxyExchange exchange = routed(request).exchange;
-      return new ProxyRequestContent(request) {
+    protected org.eclipse.jetty.client.Request.Content newProxyToServerRequestContent(Request clientRequest,
+        Response clientResponse, org.eclipse.jetty.client.Request upstreamRequest) {
+      ProxyExchange exchange = exchange(clientRequest);
+      return new ProxyRequestContent(clientRequest) {
         @Override
         public Content.Chunk read() {
           Content.Chunk chunk = super.read();
           if (chunk != null) {
-            exchange.addBytesIn(chunk.remaining());
+            if (Content.Chunk.isFailure(chunk)) {
+              exchange.clientFailed(chunk.getFailure()); // the client's body broke, not the upstream
+            } else {
+              exchange.addBytesIn(chunk.remaining());
+            }
           }
           return chunk;
         }
@@ -347,35 +244,35 @@ public class RoutingProxyHandler extends Handler.Abstract {
     }
 
     @Override
-    protected org.eclipse.jetty.client.Response.CompleteListener newServerToProxyResponseListener(Request request,
-        org.eclipse.jetty.client.Request upstreamRequest, Response response, Callback callback) {
-      return new ResponseForwarder(routed(request), upstreamRequest, response, callback);
+    protected org.eclipse.jetty.client.Response.CompleteListener newServerToProxyResponseListener(
+        Request clientRequest, org.eclipse.jetty.client.Request upstreamRequest, Response clientResponse,
+        Callback callback) {
+      return new ResponseForwarder(clientRequest, upstreamRequest, clientResponse, callback);
     }
 
     // ---- upstream response -> client response ------------------------------------------------
 
     private final class ResponseForwarder extends ProxyResponseListener {
-      private final RoutedRequest request;
-      private final Response response;
+      private final ProxyExchange exchange;
+      private final Response clientResponse;
 
-      ResponseForwarder(RoutedRequest request, org.eclipse.jetty.client.Request upstreamRequest, Response response,
-          Callback callback) {
-        super(request, upstreamRequest, response, callback);
-        this.request = request;
-        this.response = response;
+      ResponseForwarder(Request clientRequest, org.eclipse.jetty.client.Request upstreamRequest,
+          Response clientResponse, Callback callback) {
+        super(clientRequest, upstreamRequest, clientResponse, callback);
+        this.exchange = exchange(clientRequest);
+        this.clientResponse = clientResponse;
       }
 
       @Override
       public void onHeaders(org.eclipse.jetty.client.Response upstreamResponse) {
-        HttpFields.Mutable headers = response.getHeaders();
-        ProxiedHeaders.copyResponseHeaders(upstreamResponse.getHeaders(), request.rewriter,
-            request.isSecure() ? "https" : "http", request.exchange.authority(),
-            (field, value) -> headers.add(value.equals(field.getValue()) ? field : new HttpField(field.getHeader(), field.getName(), value)));
+        HttpFields.Mutable client = clientResponse.getHeaders();
+        flow.clientResponseHeaders(exchange, upstreamResponse.getHeaders(), (field, value) ->
+            client.add(value.equals(field.getValue()) ? field : new HttpField(field.getHeader(), field.getName(), value)));
       }
 
       @Override
       public void onContent(org.eclipse.jetty.client.Response upstreamResponse, Content.Chunk chunk, Runnable demander) {
-        request.exchange.addBytesOut(chunk.remaining());
+        exchange.addBytesOut(chunk.remaining());
         super.onContent(upstreamResponse, chunk, demander);
       }
     }
@@ -383,26 +280,18 @@ public class RoutingProxyHandler extends Handler.Abstract {
     // ---- failures ----------------------------------------------------------------------------
 
     @Override
-    protected void onServerToProxyResponseFailure(Request request, org.eclipse.jetty.client.Request upstreamRequest,
-        org.eclipse.jetty.client.Response upstreamResponse, Response response, Callback callback, Throwable failure) {
-      ProxyExchange exchange = routed(request).exchange;
-      int status = UpstreamFailures.status(failure);
-      if (upstreamResponse != null && upstreamResponse.getStatus() >= 200
-          && HttpHeaderValue.CONTINUE.is(request.getHeaders().get(HttpHeader.EXPECT))) {
-        status = upstreamResponse.getStatus(); // the upstream refused the body it had not asked for
-      }
-      settings.listener().onUpstreamFailure(exchange, status, failure);
-      if (LOG.isDebugEnabled()) {
-        LOG.debug("{} route {} failed: {}", exchange.requestId(), exchange.routeName(), failure.toString());
-      }
-      if (response.isCommitted()) {
+    protected void onServerToProxyResponseFailure(Request clientRequest, org.eclipse.jetty.client.Request upstreamRequest,
+        org.eclipse.jetty.client.Response upstreamResponse, Response clientResponse, Callback callback, Throwable failure) {
+      ErrorResponse error = flow.failure(exchange(clientRequest), failure,
+          upstreamResponse == null ? 0 : upstreamResponse.getStatus(),
+          HttpHeaderValue.CONTINUE.is(clientRequest.getHeaders().get(HttpHeader.EXPECT)));
+      if (clientResponse.isCommitted()) {
         // Mid-body: the only honest signal left is to abort the client connection.
         callback.failed(failure);
         return;
       }
-      response.reset();
-      response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
-      writeError(response, status, exchange.path(), UpstreamFailures.message(status, exchange), callback);
+      clientResponse.reset();
+      error.writeTo(clientResponse, callback);
     }
   }
 

@@ -1,13 +1,8 @@
 package io.gantry.proxy;
 
-import io.gantry.proxy.header.ForwardedHeaders;
-import io.gantry.proxy.header.ResponseHeaderRewriter;
+import io.gantry.proxy.Router.Forward;
 import io.gantry.proxy.route.Route;
 import io.gantry.proxy.route.RouteTable;
-import io.gantry.proxy.Router;
-import io.gantry.proxy.Router.Decision;
-import io.gantry.proxy.Router.Forward;
-import io.gantry.proxy.Router.Refuse;
 import io.gantry.proxy.upstream.Upstream;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -18,14 +13,11 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.security.KeyStore;
-import java.time.Duration;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -40,15 +32,15 @@ import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
  * A streaming reverse proxy servlet that routes every request through a {@link RouteTable}.
  *
  * <p>Built on Jetty's {@link AsyncProxyServlet} (asynchronous I/O in both directions, no body
- * buffering, no size limit); it overrides Jetty's hooks only and delegates the decisions to plain
- * classes: {@link Router} (path safety, route, upstream URL), {@link ForwardedHeaders}
- * (what crosses to the backend) and {@link ResponseHeaderRewriter} (what crosses back).
+ * buffering, no size limit); it overrides Jetty's hooks only and hands every decision to the same
+ * steps as {@link RoutingProxyHandler}: the SNI/Host check, path safety and routing ({@link
+ * Router}), the headers that cross in each direction, who is to blame for a failure, and the
+ * listener events.
  *
  * <p>Embedding takes a few lines; the servlet must be async-supported, which {@link #toHolder()}
  * takes care of:
@@ -67,43 +59,30 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  *
  * <p>Defaults differ from Jetty's where Jetty's break registries: no total timeout (only each
  * upstream's idle timeout), the client's {@code Host} preserved, forwarding headers replaced
- * rather than appended, 64 KiB request and response buffers, heap input buffers, and a bounded
- * queue per upstream answered with 503 when full. Servlet init parameters ({@code
+ * rather than appended, 64 KiB request and 32 KiB response buffers, heap input buffers, and a
+ * bounded queue per upstream answered with 503 when full. Servlet init parameters ({@code
  * maxConnections}, {@code requestBufferSize}, ...) still override them.
  */
 public class RoutingProxyServlet extends AsyncProxyServlet {
   private static final long serialVersionUID = 1L;
-  private static final String EXCHANGE = ProxyExchange.class.getName();
 
   /** Init parameter defaults, chosen for multi-GiB blob transfers. */
   private static final Map<String, String> DEFAULT_INIT_PARAMETERS = Map.of(
       "maxThreads", "-",            // share the server's thread pool
       "idleTimeout", String.valueOf(Upstream.DEFAULT_IDLE_TIMEOUT.toMillis()),
       "timeout", "0",               // no total timeout: a 10 GiB layer takes as long as it takes
-      "requestBufferSize", "65536", // the upload read chunk too; 4 KiB made uploads 4x slower
-      "responseBufferSize", "65536",
+      "requestBufferSize", String.valueOf(UpstreamClients.REQUEST_BUFFER),
+      "responseBufferSize", String.valueOf(UpstreamClients.RESPONSE_BUFFER),
       "preserveHost", "true",       // registries build their URLs from Host
       "viaHost", "gantry",
       "selectors", "1");
 
-  private final transient ProxySettings settings;
-  private transient volatile Router targets;
-  private final transient Map<Upstream, ResponseHeaderRewriter> rewriters = new ConcurrentHashMap<>();
-  private final transient Map<ClientSettings, HttpClient> clients = new ConcurrentHashMap<>();
-  private transient ClientSettings pendingClientSettings = ClientSettings.DEFAULT;
-
-  /** Per-upstream HTTP client settings that cannot be set per request. */
-  private record ClientSettings(Duration connectTimeout, KeyStore trustStore) {
-    static final ClientSettings DEFAULT = new ClientSettings(Upstream.DEFAULT_CONNECT_TIMEOUT, null);
-
-    static ClientSettings of(Upstream u) {
-      return new ClientSettings(u.connectTimeout(), u.trustStore());
-    }
-  }
+  private final transient ProxyFlow flow;
+  private final transient Map<UpstreamClients.Key, HttpClient> clients = new ConcurrentHashMap<>();
+  private transient UpstreamClients.Key pendingKey;
 
   RoutingProxyServlet(ProxySettings settings) {
-    this.settings = settings;
-    this.targets = new Router(settings.routes());
+    this.flow = new ProxyFlow(settings);
   }
 
   /** Starts a builder; {@link Builder#routes} is the one required setting. */
@@ -113,7 +92,7 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
 
   /** The routes in use. */
   public RouteTable routes() {
-    return targets.table();
+    return flow.routes();
   }
 
   /**
@@ -121,7 +100,7 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
    * are reloaded without a restart.
    */
   public void setRoutes(RouteTable routes) {
-    this.targets = new Router(Objects.requireNonNull(routes, "routes"));
+    flow.setRoutes(routes);
   }
 
   /** A holder for this servlet with async support on, ready for {@code addServlet(holder, "/*")}. */
@@ -136,49 +115,50 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
   @Override
   public void init(ServletConfig config) throws ServletException {
     Map<String, String> defaults = new HashMap<>(DEFAULT_INIT_PARAMETERS);
-    defaults.put("maxConnections", String.valueOf(settings.maxConnectionsPerUpstream()));
-    super.init(new DefaultingConfig(config, defaults));
-    clients.put(ClientSettings.DEFAULT, getHttpClient());
+    defaults.put("maxConnections", String.valueOf(flow.settings().maxConnectionsPerUpstream()));
+    // Jetty makes its own client at init: one for the first route's settings, so it is not wasted.
+    RouteTable routes = flow.routes();
+    pendingKey = routes.isEmpty()
+        ? new UpstreamClients.Key(Upstream.DEFAULT_CONNECT_TIMEOUT, null, false)
+        : UpstreamClients.Key.of(routes.routes().get(0).upstream());
+    try {
+      super.init(new DefaultingConfig(config, defaults));
+      clients.put(pendingKey, getHttpClient());
+    } finally {
+      pendingKey = null;
+    }
   }
 
   @Override
   protected HttpClient newHttpClient() {
     HttpClient client = super.newHttpClient();
-    // Jetty reads into direct buffers by default, and the proxy then copies each chunk into a
-    // fresh byte[]; heap buffers are handed through without that copy and garbage.
+    UpstreamClients.configure(client, pendingKey, flow.settings());
+    // Jetty reads into direct buffers by default, and this servlet then copies each chunk into a
+    // fresh byte[]; heap buffers are handed through without that copy and garbage. (The handler
+    // writes the chunks themselves to the client, where direct buffers save a copy instead.)
     client.setUseInputDirectByteBuffers(false);
-    client.setConnectTimeout(pendingClientSettings.connectTimeout().toMillis());
-    client.setMaxRequestsQueuedPerDestination(settings.maxQueuedPerUpstream());
-    client.setUserAgentField(null); // never add a User-Agent the client did not send
     client.setStrictEventOrdering(false);
     return client;
   }
 
   @Override
   protected ClientConnector newClientConnector() {
-    ClientConnector connector = new ClientConnector();
-    SslContextFactory.Client tls = new SslContextFactory.Client();
-    tls.setEndpointIdentificationAlgorithm("HTTPS"); // verify the upstream's name, always
-    if (pendingClientSettings.trustStore() != null) {
-      tls.setTrustStore(pendingClientSettings.trustStore());
-    }
-    connector.setSslContextFactory(tls);
-    return connector;
+    return UpstreamClients.connector(pendingKey, null); // Jetty sets the executor from maxThreads
   }
 
-  /** The HTTP client for an upstream: one per distinct connect timeout and trust store. */
+  /** The HTTP client for an upstream: one per distinct {@link UpstreamClients.Key}. */
   private HttpClient clientFor(Upstream upstream) {
-    ClientSettings key = ClientSettings.of(upstream);
+    UpstreamClients.Key key = UpstreamClients.Key.of(upstream);
     HttpClient client = clients.get(key);
     return client != null ? client : newClientFor(key);
   }
 
-  private synchronized HttpClient newClientFor(ClientSettings key) {
+  private synchronized HttpClient newClientFor(UpstreamClients.Key key) {
     HttpClient existing = clients.get(key);
     if (existing != null) {
       return existing;
     }
-    pendingClientSettings = key;
+    pendingKey = key;
     try {
       HttpClient client = createHttpClient();
       clients.put(key, client);
@@ -186,7 +166,7 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
     } catch (ServletException e) {
       throw new IllegalStateException("cannot start the HTTP client for " + key, e);
     } finally {
-      pendingClientSettings = ClientSettings.DEFAULT;
+      pendingKey = null;
     }
   }
 
@@ -206,74 +186,52 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
 
   // ---- client request -> decision ------------------------------------------------------------
 
+  /** The core request under the servlet one: the flow reads the same fields as in the handler engine. */
+  private static org.eclipse.jetty.server.Request core(HttpServletRequest clientRequest) {
+    return ServletContextRequest.getServletContextRequest(clientRequest);
+  }
+
+  private static ProxyExchange exchange(HttpServletRequest clientRequest) {
+    return ProxyExchange.of(core(clientRequest));
+  }
+
   @Override
   protected String rewriteTarget(HttpServletRequest clientRequest) {
-    // The core request under the servlet one: both engines then read host, authority, SNI and
-    // headers through the one CoreRequestView.
-    org.eclipse.jetty.server.Request request = ServletContextRequest.getServletContextRequest(clientRequest);
-    String authority = CoreRequestView.authority(request);
-    String host = CoreRequestView.routingHost(request, authority);
-    ProxyExchange exchange = new ProxyExchange(ProxyExchange.requestId(clientRequest.getHeader(ProxiedHeaders.REQUEST_ID)),
-        clientRequest.getMethod(), host, authority, System.nanoTime());
-    clientRequest.setAttribute(EXCHANGE, exchange);
-    Decision decision = targets.decide(clientRequest.getRequestURI(), clientRequest.getQueryString(),
-        path -> new CoreRequestView(request, host, path));
-    if (decision instanceof Forward forward) {
-      exchange.routed(forward.route(), forward.path());
-      settings.listener().onRouted(exchange);
-      return forward.target();
-    }
-    Refuse refuse = (Refuse) decision;
-    exchange.refused(refuse);
-    return null;
+    Forward forward = flow.begin(core(clientRequest)).forward();
+    return forward == null ? null : forward.target();
   }
 
   @Override
   protected void onProxyRewriteFailed(HttpServletRequest clientRequest, HttpServletResponse clientResponse) {
     ProxyExchange exchange = exchange(clientRequest);
-    Refuse refuse = exchange.refusal();
-    settings.listener().onRefused(exchange, refuse.status(), refuse.reason());
-    String message = UpstreamFailures.refusalMessage(refuse.status(), refuse.reason());
-    if (refuse.status() == 405) {
-      clientResponse.setHeader("Allow", UpstreamFailures.ALLOWED_METHODS);
-    }
+    ErrorResponse refusal = ProxyFlow.refusal(exchange, core(clientRequest).getHttpURI().getPath());
     try {
-      ErrorResponses.write(clientResponse, refuse.status(), refuse.path() == null ? "/" : refuse.path(), message);
+      refusal.writeTo(clientResponse);
     } catch (IOException e) {
       _log.debug("writing a refusal failed", e);
     }
-    complete(exchange, refuse.status());
+    flow.complete(exchange, refusal.status());
   }
 
   @Override
   protected Request newProxyRequest(HttpServletRequest clientRequest, String target) {
-    Upstream upstream = exchange(clientRequest).route().upstream();
-    return clientFor(upstream).newRequest(target)
+    Route route = exchange(clientRequest).route();
+    return clientFor(route.upstream()).newRequest(target)
         .method(clientRequest.getMethod())
         .attribute(CLIENT_REQUEST_ATTRIBUTE, clientRequest)
-        .idleTimeout(upstream.idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        .idleTimeout(route.upstream().idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
   }
 
   // ---- client request -> upstream request ----------------------------------------------------
 
   @Override
   protected void copyRequestHeaders(HttpServletRequest clientRequest, Request upstreamRequest) {
-    HttpFields client = coreHeaders(clientRequest);
-    upstreamRequest.headers(h -> ProxiedHeaders.copyRequestHeaders(client, exchange(clientRequest), h.clear()));
-  }
-
-  /** The request's headers as Jetty parsed them: the same fields the handler engine reads. */
-  private static HttpFields coreHeaders(HttpServletRequest request) {
-    return ServletContextRequest.getServletContextRequest(request).getHeaders();
+    upstreamRequest.headers(upstream -> flow.upstreamRequestHeaders(exchange(clientRequest), core(clientRequest), upstream));
   }
 
   @Override
   protected void addProxyHeaders(HttpServletRequest clientRequest, Request upstreamRequest) {
-    addViaHeader(clientRequest, upstreamRequest);
-    ForwardedHeaders.ClientConnection connection = new ForwardedHeaders.ClientConnection(
-        clientRequest.getRemoteAddr(), clientRequest.isSecure(), exchange(clientRequest).authority(),
-        clientRequest.getLocalName());
-    upstreamRequest.headers(h -> settings.forwardedHeaders().apply(connection, name -> ProxiedHeaders.joined(coreHeaders(clientRequest), name), h));
+    // Via and forwarding headers are part of upstreamRequestHeaders.
   }
 
   @Override
@@ -282,7 +240,7 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
     clientRequest.getAsyncContext().addListener(new AsyncListener() {
       @Override
       public void onComplete(AsyncEvent event) {
-        complete(exchange, clientResponse.getStatus());
+        flow.complete(exchange, clientResponse.getStatus());
       }
 
       @Override
@@ -290,7 +248,7 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
 
       @Override
       public void onError(AsyncEvent event) {
-        complete(exchange, clientResponse.getStatus());
+        flow.complete(exchange, clientResponse.getStatus());
       }
 
       @Override
@@ -310,7 +268,31 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
         exchange.addBytesIn(length);
         super.onRequestContent(request, proxyRequest, body, buffer, offset, length, callback);
       }
+
+      // A read that fails is the client's body breaking, not the upstream: it surfaces either here
+      // or, when the read was resumed by the upstream side taking the previous chunk, as a failure
+      // of the upstream request; recording it on the exchange tells the two apart.
+      @Override
+      protected Action process() throws Exception {
+        try {
+          return super.process();
+        } catch (Throwable failure) {
+          exchange.clientFailed(failure);
+          throw failure;
+        }
+      }
+
+      @Override
+      public void onError(Throwable failure) {
+        exchange.clientFailed(failure);
+        super.onError(failure);
+      }
     };
+  }
+
+  @Override
+  protected int clientRequestStatus(Throwable failure) {
+    return UpstreamFailures.clientStatus(failure);
   }
 
   // ---- upstream response -> client response --------------------------------------------------
@@ -318,15 +300,13 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
   @Override
   protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse clientResponse,
       Response upstreamResponse) {
-    HttpFields fields = upstreamResponse.getHeaders();
-    if (!fields.contains(HttpHeader.CONTENT_LENGTH)) {
+    HttpFields upstream = upstreamResponse.getHeaders();
+    if (!upstream.contains(HttpHeader.CONTENT_LENGTH)) {
       // A body of unknown length may be a stream of small events: pass each chunk on as it
       // comes instead of aggregating it in the servlet's output buffer.
       clientResponse.setBufferSize(0);
     }
-    ProxyExchange exchange = exchange(clientRequest);
-    ResponseHeaderRewriter rewriter = rewriters.computeIfAbsent(exchange.route().upstream(), ResponseHeaderRewriter::new);
-    ProxiedHeaders.copyResponseHeaders(fields, rewriter, clientRequest.getScheme(), exchange.authority(),
+    flow.clientResponseHeaders(exchange(clientRequest), upstream,
         (field, value) -> clientResponse.addHeader(field.getName(), value));
   }
 
@@ -342,53 +322,37 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
   @Override
   protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse clientResponse,
       Response upstreamResponse, Throwable failure) {
-    int status = proxyResponseStatus(failure);
-    if (expects100Continue(clientRequest) && upstreamResponse != null && upstreamResponse.getStatus() >= 200) {
-      status = upstreamResponse.getStatus(); // the upstream refused the body it had not asked for
+    ErrorResponse error = flow.failure(exchange(clientRequest), failure,
+        upstreamResponse == null ? 0 : upstreamResponse.getStatus(), expects100Continue(clientRequest));
+    if (clientResponse.isCommitted()) {
+      // Mid-body: the only honest signal left is to abort the client connection.
+      super.sendProxyResponseError(clientRequest, clientResponse, error.status());
+      return;
     }
-    ProxyExchange exchange = exchange(clientRequest);
-    settings.listener().onUpstreamFailure(exchange, status, failure);
-    if (_log.isDebugEnabled()) {
-      _log.debug("{} route {} failed: {}", exchange.requestId(), exchange.routeName(), failure.toString());
-    }
-    sendProxyResponseError(clientRequest, clientResponse, status);
-  }
-
-  @Override
-  protected int proxyResponseStatus(Throwable failure) {
-    return UpstreamFailures.status(failure);
+    writeAndComplete(clientRequest, clientResponse, error);
   }
 
   @Override
   protected void sendProxyResponseError(HttpServletRequest clientRequest, HttpServletResponse clientResponse, int status) {
+    // Reached when Jetty answers by itself (the upstream request could not be aborted any more).
     ProxyExchange exchange = exchange(clientRequest);
     if (clientResponse.isCommitted()) {
-      // Mid-body: the only honest signal left is to abort the client connection.
       super.sendProxyResponseError(clientRequest, clientResponse, status);
       return;
     }
+    writeAndComplete(clientRequest, clientResponse,
+        ErrorResponse.of(status, exchange.path(), UpstreamFailures.message(status, exchange)).closingConnection());
+  }
+
+  private void writeAndComplete(HttpServletRequest clientRequest, HttpServletResponse clientResponse, ErrorResponse error) {
     try {
-      clientResponse.setHeader("Connection", "close");
-      ErrorResponses.write(clientResponse, status, exchange == null ? null : exchange.path(),
-          UpstreamFailures.message(status, exchange));
+      error.writeTo(clientResponse);
     } catch (IOException | IllegalStateException e) {
       _log.debug("writing an error response failed", e);
     } finally {
       if (clientRequest.isAsyncStarted()) {
         clientRequest.getAsyncContext().complete();
       }
-    }
-  }
-
-  // ---- per-request state ---------------------------------------------------------------------
-
-  private static ProxyExchange exchange(HttpServletRequest request) {
-    return (ProxyExchange) request.getAttribute(EXCHANGE);
-  }
-
-  private void complete(ProxyExchange exchange, int status) {
-    if (exchange != null && exchange.complete()) {
-      settings.listener().onCompleted(exchange, status);
     }
   }
 

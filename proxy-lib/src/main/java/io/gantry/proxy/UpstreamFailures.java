@@ -8,10 +8,11 @@ import java.nio.channels.UnresolvedAddressException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
+import org.eclipse.jetty.http.HttpException;
 
 /**
- * What a client is told when gantry does not forward a request or the upstream cannot answer it:
- * the status, and a message that names the route, never an address.
+ * What a client is told when an exchange fails, on either leg: the status, and a message that
+ * names the route, never an address.
  */
 final class UpstreamFailures {
   private UpstreamFailures() {}
@@ -34,6 +35,23 @@ final class UpstreamFailures {
     return 502;
   }
 
+  /**
+   * The status for a request body the client failed to deliver: Jetty's own 4xx for a malformed
+   * body (bad chunk size, chunk size overflow), 408 for a client that stopped sending, 400 for one
+   * that ended early or went away.
+   */
+  static int clientStatus(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof HttpException http && http.getCode() >= 400 && http.getCode() < 500) {
+        return http.getCode();
+      }
+      if (t instanceof TimeoutException || t instanceof SocketTimeoutException) {
+        return 408;
+      }
+    }
+    return 400;
+  }
+
   /** Names the route, never the upstream's address. */
   static String message(int status, ProxyExchange exchange) {
     String route = exchange == null ? "-" : exchange.routeName();
@@ -42,15 +60,7 @@ final class UpstreamFailures {
       case 504 -> "upstream of route '" + route + "' timed out";
       case 408 -> "request body not received in time";
       case 500 -> "request failed";
-      default -> "upstream of route '" + route + "' is unavailable";
+      default -> status < 500 ? "request body malformed or incomplete" : "upstream of route '" + route + "' is unavailable";
     };
   }
-
-  /** The message for a request gantry refused itself. */
-  static String refusalMessage(int status, String reason) {
-    return status == 404 ? "no route for this request" : reason;
-  }
-
-  /** The {@code Allow} header sent with a 405. */
-  static final String ALLOWED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
 }

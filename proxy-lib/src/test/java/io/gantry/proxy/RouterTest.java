@@ -54,8 +54,8 @@ class RouterTest {
       "registry.example.com | /v2/a%5cb                 | 400 | encoded backslash      | ",
       "registry.example.com | /v2/a%00                  | 400 | encoded control character | ",
       "registry.example.com | /v2/%zz                   | 400 | malformed percent-encoding | ",
-      "registry.example.com | /service/rest/v1/status   | 404 | no route               | ",
-      "other.example.com    | /v2/                      | 404 | no route               | ",
+      "registry.example.com | /service/rest/v1/status   | 404 | no route for this request | ",
+      "other.example.com    | /v2/                      | 404 | no route for this request | ",
       "registry.example.com | /v2/a%2fb                 | 400 | encoded slash in path  | registry",
       "registry.example.com | /v2/a%2Fb/manifests/x     | 400 | encoded slash in path  | registry",
   })
@@ -67,6 +67,33 @@ class RouterTest {
       assertNull(r.route());
     } else {
       assertEquals(route, r.route().name());
+    }
+  }
+
+  /** The SNI/Host check and the answer for a host nothing serves, from how the request arrived. */
+  @ParameterizedTest(name = "sni {0}, host {1}, secure {2} -> {3} {4}")
+  @CsvSource(delimiter = '|', nullValues = "-", value = {
+      "registry.example.com | registry.example.com | true  | 200 | registry",
+      "-                    | registry.example.com | true  | 200 | registry",
+      "registry.example.com | raw.example.com      | true  | 421 | this connection is for registry.example.com, not raw.example.com",
+      "registry.example.com | -                    | true  | 421 | this connection is for registry.example.com, not an empty host",
+      "registry.example.com | <script>             | true  | 421 | this connection is for registry.example.com, not this host",
+      "other.example.com    | other.example.com    | true  | 421 | no routes for other.example.com on this port",
+      "-                    | other.example.com    | false | 404 | no routes for other.example.com on this port",
+      "-                    | registry.example.com | false | 404 | no route for this request",
+  })
+  void checksTheHostAgainstTheConnection(String sni, String authority, boolean secure, int status, String outcome) {
+    String host = authority == null ? "" : authority;
+    Arrival arrival = new Arrival(authority, host, sni, "https", 443, secure);
+    String path = status == 404 && outcome.startsWith("no route ") ? "/other" : "/v2/";
+    Decision d = TARGETS.decide(arrival, path, null,
+        p -> RequestView.builder().host(arrival.routingHost()).path(p).secure(secure).localPort(443).listenerName("https").build());
+    if (status == 200) {
+      assertEquals(outcome, assertInstanceOf(Forward.class, d).route().name());
+    } else {
+      Refuse r = assertInstanceOf(Refuse.class, d);
+      assertEquals(status, r.status());
+      assertEquals(outcome, r.reason());
     }
   }
 }

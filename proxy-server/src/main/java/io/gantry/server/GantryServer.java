@@ -11,7 +11,6 @@ import io.gantry.server.admin.UpstreamHealthCheck;
 import io.gantry.server.config.GantryConfig;
 import io.gantry.server.config.ListenerConfig;
 import io.gantry.server.connector.Listeners;
-import io.gantry.server.hostcheck.HostCheckHandler;
 import io.gantry.server.hostcheck.HttpsRedirectHandler;
 import io.gantry.server.metrics.ProxyMetrics;
 import io.gantry.server.metrics.ServerMetrics;
@@ -39,9 +38,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running gantry: one Jetty server with a connector per listener, the host check, the routing
- * proxy ({@link RoutingProxyHandler}, or the servlet when configured) and the admin connector,
- * assembled from a validated {@link GantryConfig}.
+ * The running gantry: one Jetty server with a connector per listener, the redirect of plain
+ * listeners that have one, the routing proxy ({@link RoutingProxyHandler}, or the servlet when
+ * configured; it does the SNI/Host check too) and the admin connector, assembled from a validated
+ * {@link GantryConfig}.
  */
 public final class GantryServer {
   private static final Logger LOG = LoggerFactory.getLogger(GantryServer.class);
@@ -104,8 +104,7 @@ public final class GantryServer {
       }
     }
 
-    HostCheckHandler hostCheck = new HostCheckHandler(newProxy(proxyListeners), () -> routes, proxyMetrics::misdirected);
-    GracefulHandler graceful = new GracefulHandler(new HttpsRedirectHandler(hostCheck, redirects));
+    GracefulHandler graceful = new GracefulHandler(new HttpsRedirectHandler(newProxy(proxyListeners), redirects));
     server.setHandler(graceful);
     server.setStopTimeout(config.shutdownGrace().toMillis());
     server.setStopAtShutdown(true);

@@ -89,6 +89,14 @@ public final class Proxy implements AutoCloseable {
     return tls.getLocalPort();
   }
 
+  /** How long a client connection may sit without a byte moving, for connections opened from now on. */
+  public void clientIdleTimeout(java.time.Duration timeout) {
+    plain.setIdleTimeout(timeout.toMillis());
+    if (tls != null) {
+      tls.setIdleTimeout(timeout.toMillis());
+    }
+  }
+
   public String url(String path) {
     return "http://127.0.0.1:" + port() + path;
   }

@@ -39,7 +39,7 @@ public final class RawHttp {
     return send(port, "GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
   }
 
-  static Reply read(InputStream in) throws IOException {
+  public static Reply read(InputStream in) throws IOException {
     ByteArrayOutputStream all = new ByteArrayOutputStream();
     in.transferTo(all);
     String text = all.toString(StandardCharsets.ISO_8859_1);

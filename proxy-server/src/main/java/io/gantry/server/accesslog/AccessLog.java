@@ -66,7 +66,6 @@ public final class AccessLog extends ContainerLifeCycle implements RequestLog {
       "password", "passwd", "pwd", "secret", "client_secret", "sig", "signature", "x-amz-signature",
       "x-amz-credential", "x-amz-security-token", "key", "api_key", "apikey", "auth", "authorization");
   private static final String MASK = "***";
-  private static final String EXCHANGE = ProxyExchange.class.getName();
   private static final String REQUEST_ID = "X-Request-Id";
   private static final DateTimeFormatter NCSA_TIME =
       DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.US).withZone(ZoneId.systemDefault());
@@ -119,8 +118,7 @@ public final class AccessLog extends ContainerLifeCycle implements RequestLog {
 
   /** The line for a request, without a line terminator. */
   String format(Request request, Response response) {
-    Object attribute = request.getAttribute(EXCHANGE);
-    ProxyExchange exchange = attribute instanceof ProxyExchange e ? e : null;
+    ProxyExchange exchange = ProxyExchange.of(request);
     String requestId = exchange != null ? exchange.requestId() : request.getHeaders().get(REQUEST_ID);
     String route = exchange != null ? exchange.routeName() : "-";
     HttpURI uri = request.getHttpURI();

@@ -18,14 +18,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Dropwizard metrics for the proxy, fed by {@link io.gantry.proxy.RoutingProxyServlet}'s listener
- * events.
+ * Dropwizard metrics for the proxy, fed by its {@link ProxyListener} events (either engine).
  *
  * <p>Per route, under {@code gantry.route.<name>.}: {@code requests} (Timer, latency until the
  * exchange completed), {@code responses.1xx} .. {@code responses.5xx} (Meters), {@code bytes-in}
- * and {@code bytes-out} (Counters of body bytes), {@code upstream-errors} and {@code refused}
- * (Meters). Requests no route matched are counted the same way under {@code gantry.unrouted.},
- * with their refusals split by status: {@code gantry.unrouted.refused.<status>}.
+ * and {@code bytes-out} (Counters of body bytes), {@code upstream-errors}, {@code client-errors}
+ * (request bodies the client broke, cut short or stopped sending) and {@code refused} (Meters).
+ * Requests no route matched are counted the same way under {@code gantry.unrouted.}, with their
+ * refusals split by status: {@code gantry.unrouted.refused.<status>}. Every 421 is also counted
+ * per listener: {@code gantry.listener.<name>.misdirected}.
  *
  * <p>Routes known at start-up are registered at once, so dashboards and alerts see them at zero
  * before any traffic; others are created on first use. The holders are cached by route name, so
@@ -33,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>{@code
  * ProxyMetrics metrics = new ProxyMetrics(registry, List.of("pull", "push"));
- * RoutingProxyServlet servlet = RoutingProxyServlet.builder().routes(table).listener(metrics).build();
+ * RoutingProxyHandler proxy = RoutingProxyHandler.builder().routes(table).listener(metrics).build();
  * metrics.registerCertificateExpiry("registry.example.com", certificate.getNotAfter().toInstant());
  * }</pre>
  */
@@ -73,6 +74,10 @@ public final class ProxyMetrics implements ProxyListener {
 
   @Override
   public void onRefused(ProxyExchange exchange, int status, String reason) {
+    if (status == 421) {
+      String listener = exchange.arrival().listener();
+      misdirected(listener == null ? "-" : listener);
+    }
     RouteMetrics metrics = metricsOf(exchange);
     if (metrics == unrouted) {
       unroutedRefusals.computeIfAbsent(status, s -> registry.meter(UNROUTED_PREFIX + "refused." + s)).mark();
@@ -84,6 +89,11 @@ public final class ProxyMetrics implements ProxyListener {
   @Override
   public void onUpstreamFailure(ProxyExchange exchange, int status, Throwable failure) {
     metricsOf(exchange).upstreamErrors.mark();
+  }
+
+  @Override
+  public void onClientFailure(ProxyExchange exchange, int status, Throwable failure) {
+    metricsOf(exchange).clientErrors.mark();
   }
 
   @Override
@@ -103,7 +113,7 @@ public final class ProxyMetrics implements ProxyListener {
    * Counts a request answered 421 Misdirected Request on listener {@code listenerName} (the TLS
    * server name and the Host header disagree): {@code gantry.listener.<name>.misdirected}.
    */
-  public void misdirected(String listenerName) {
+  void misdirected(String listenerName) {
     Meter meter = misdirected.get(listenerName);
     if (meter == null) {
       meter = misdirected.computeIfAbsent(listenerName,
@@ -143,6 +153,7 @@ public final class ProxyMetrics implements ProxyListener {
     final Counter bytesIn;
     final Counter bytesOut;
     final Meter upstreamErrors;
+    final Meter clientErrors;
     final Meter refused;
 
     RouteMetrics(MetricRegistry registry, String prefix) {
@@ -155,6 +166,7 @@ public final class ProxyMetrics implements ProxyListener {
       bytesIn = registry.counter(prefix + "bytes-in");
       bytesOut = registry.counter(prefix + "bytes-out");
       upstreamErrors = registry.meter(prefix + "upstream-errors");
+      clientErrors = registry.meter(prefix + "client-errors");
       // Unrouted refusals are split by status instead (gantry.unrouted.refused.<status>).
       refused = prefix.equals(UNROUTED_PREFIX) ? null : registry.meter(prefix + "refused");
     }

@@ -1,0 +1,166 @@
+package io.gantry.proxy;
+
+import io.gantry.proxy.Router.Decision;
+import io.gantry.proxy.Router.Forward;
+import io.gantry.proxy.Router.Refuse;
+import io.gantry.proxy.header.ForwardedHeaders;
+import io.gantry.proxy.header.ResponseHeaderRewriter;
+import io.gantry.proxy.route.HostNames;
+import io.gantry.proxy.route.RouteTable;
+import io.gantry.proxy.upstream.Upstream;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.server.Request;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The steps of one proxied exchange, the same for both engines: {@link RoutingProxyHandler} and
+ * {@link RoutingProxyServlet} call them in this order and only translate Jetty's types.
+ *
+ * <ol>
+ *   <li>{@link #begin}: the arrival, the request id, the route decision, listener events;
+ *   <li>{@link #refusal}: the answer when gantry refuses the request itself;
+ *   <li>{@link #upstreamRequestHeaders}: what crosses to the upstream;
+ *   <li>{@link #clientResponseHeaders}: what crosses back, rewritten to the public URL;
+ *   <li>{@link #failure}: who failed (the client's body, or the upstream) and what the client gets;
+ *   <li>{@link #complete}: the one end of every exchange.
+ * </ol>
+ */
+final class ProxyFlow {
+  private static final Logger LOG = LoggerFactory.getLogger(ProxyFlow.class);
+  private static final String VIA = "gantry";
+
+  private final ProxySettings settings;
+  private volatile Router router;
+  private final Map<Upstream, ResponseHeaderRewriter> rewriters = new ConcurrentHashMap<>();
+
+  ProxyFlow(ProxySettings settings) {
+    this.settings = settings;
+    this.router = new Router(settings.routes());
+  }
+
+  RouteTable routes() {
+    return router.table();
+  }
+
+  /** New requests route on {@code routes}; requests already routed finish on the table they began with. */
+  void setRoutes(RouteTable routes) {
+    this.router = new Router(Objects.requireNonNull(routes, "routes"));
+  }
+
+  ProxySettings settings() {
+    return settings;
+  }
+
+  // ---- client request -> decision --------------------------------------------------------------
+
+  /**
+   * Starts the exchange of {@code clientRequest} (the core request, also under a servlet one):
+   * decides where it goes, keeps the exchange on the request for access logs, and tells listeners.
+   */
+  ProxyExchange begin(Request clientRequest) {
+    Arrival arrival = Arrival.of(clientRequest);
+    ProxyExchange exchange = new ProxyExchange(
+        ProxyExchange.requestId(clientRequest.getHeaders().get(ProxiedHeaders.REQUEST_ID)),
+        clientRequest.getMethod(), arrival, System.nanoTime());
+    clientRequest.setAttribute(ProxyExchange.ATTRIBUTE, exchange);
+    HttpURI uri = clientRequest.getHttpURI();
+    Decision decision = router.decide(arrival, uri.getPath(), uri.getQuery(),
+        path -> new CoreRequestView(clientRequest, arrival, path));
+    if (decision instanceof Forward forward) {
+      exchange.forwarded(forward);
+      settings.listener().onRouted(exchange);
+    } else {
+      Refuse refuse = (Refuse) decision;
+      exchange.refused(refuse);
+      settings.listener().onRefused(exchange, refuse.status(), refuse.reason());
+    }
+    return exchange;
+  }
+
+  /** The answer to a request gantry refused; {@code rawPath} picks the body format when the path was unsafe. */
+  static ErrorResponse refusal(ProxyExchange exchange, String rawPath) {
+    Refuse refuse = exchange.refusal();
+    return ErrorResponse.of(refuse.status(), refuse.path() != null ? refuse.path() : rawPath, refuse.reason());
+  }
+
+  // ---- client request -> upstream request ------------------------------------------------------
+
+  /**
+   * The upstream request's headers: the client's end-to-end headers, the request id, {@code Via},
+   * and forwarding headers worked out from the real connection (inbound ones only from trusted
+   * proxies).
+   */
+  void upstreamRequestHeaders(ProxyExchange exchange, Request clientRequest, HttpFields.Mutable upstream) {
+    HttpFields client = clientRequest.getHeaders();
+    ProxiedHeaders.copyRequestHeaders(client, exchange, upstream);
+    String via = via(clientRequest.getConnectionMetaData().getProtocol());
+    String priorVia = ProxiedHeaders.joined(client, "Via");
+    upstream.put(HttpHeader.VIA, priorVia == null ? via : priorVia + ", " + via);
+    Arrival arrival = exchange.arrival();
+    ForwardedHeaders.ClientConnection connection = new ForwardedHeaders.ClientConnection(
+        Request.getRemoteAddr(clientRequest), arrival.secure(), arrival.authority(),
+        HostNames.authority(Request.getLocalAddr(clientRequest), arrival.localPort(), arrival.secure()));
+    settings.forwardedHeaders().apply(connection, name -> ProxiedHeaders.joined(client, name), upstream);
+  }
+
+  /** {@code 1.1 gantry}: RFC 9110 7.6.3, the protocol version without the name when it is HTTP. */
+  private static String via(String protocol) {
+    return (protocol.startsWith("HTTP/") ? protocol.substring(5) : protocol) + " " + VIA;
+  }
+
+  // ---- upstream response -> client response ----------------------------------------------------
+
+  /** Hands the upstream response's headers that reach the client to {@code sink}, rewritten to the public URL. */
+  void clientResponseHeaders(ProxyExchange exchange, HttpFields upstream, ProxiedHeaders.Sink sink) {
+    Upstream target = exchange.route().upstream();
+    ResponseHeaderRewriter rewriter = rewriters.get(target);
+    if (rewriter == null) {
+      rewriter = rewriters.computeIfAbsent(target, ResponseHeaderRewriter::new);
+    }
+    ProxiedHeaders.copyResponseHeaders(upstream, rewriter, exchange.arrival().secure() ? "https" : "http",
+        exchange.authority(), sink);
+  }
+
+  // ---- failures --------------------------------------------------------------------------------
+
+  /**
+   * The answer when the exchange failed before the response was committed, told to listeners
+   * either way. A request body the client broke, cut short or stopped sending is the client's
+   * failure (400/408, never counted against the upstream); anything else is the upstream's.
+   *
+   * @param upstreamStatus the status the upstream answered before failing, or 0
+   * @param expectsContinue whether the client sent {@code Expect: 100-continue}: an upstream that
+   *     answers a final status instead refused the body, and the client gets that status
+   */
+  ErrorResponse failure(ProxyExchange exchange, Throwable failure, int upstreamStatus, boolean expectsContinue) {
+    Throwable clientFailure = exchange.clientFailure();
+    int status;
+    if (clientFailure != null) {
+      status = UpstreamFailures.clientStatus(clientFailure);
+      settings.listener().onClientFailure(exchange, status, clientFailure);
+    } else {
+      status = expectsContinue && upstreamStatus >= 200 ? upstreamStatus : UpstreamFailures.status(failure);
+      settings.listener().onUpstreamFailure(exchange, status, failure);
+    }
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("{} route {} failed ({}): {}", exchange.requestId(), exchange.routeName(),
+          clientFailure != null ? "client" : "upstream", failure.toString());
+    }
+    return ErrorResponse.of(status, exchange.path(), UpstreamFailures.message(status, exchange)).closingConnection();
+  }
+
+  // ---- end -------------------------------------------------------------------------------------
+
+  /** Ends the exchange for listeners, once, however it ended; {@code status} is what the client got. */
+  void complete(ProxyExchange exchange, int status) {
+    if (exchange.complete()) {
+      settings.listener().onCompleted(exchange, status);
+    }
+  }
+}
