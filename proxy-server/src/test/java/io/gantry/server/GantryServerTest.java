@@ -126,6 +126,7 @@ class GantryServerTest {
             group = "%s/repository/docker-group/"
             b = "%s/repository/docker-b/"
             ui = "%s/"
+            dead = "http://127.0.0.1:%d/"
           }
           routes = [
             { name = push-port, listener = push, to = hosted }
@@ -135,13 +136,15 @@ class GantryServerTest {
             { name = project-b, host = b.example.test, to = b }
             { name = others, host = "*.example.test", listener = https, to = ui }
             { name = plain-ui, listener = plain, host = localhost, to = ui }
+            { name = gone, listener = plain, host = gone.test, to = dead }
           ]
           admin { host = 127.0.0.1, port = 0 }
-          access-log.enabled = false
+          access-log { format = json, path = "%s" }
           shutdown-grace = 1s
           engine = %s
         }
-        """.formatted(String.join(", ", certs), url("hosted"), url("group"), url("b"), url("ui"), engine));
+        """.formatted(String.join(", ", certs), url("hosted"), url("group"), url("b"), url("ui"), freePort(),
+            accessLog().toString().replace("\\", "/"), engine));
     GantryConfig config = ConfigLoader.defaults().load(conf);
     gantry = Guice.createInjector(new GantryModule(config)).getInstance(GantryServer.class);
     gantry.start();
@@ -158,6 +161,56 @@ class GantryServerTest {
     SSLContext context = SSLContext.getInstance("TLS");
     context.init(null, trust.getTrustManagers(), null);
     return context;
+  }
+
+  private static int freePort() throws Exception {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private Path accessLog() {
+    return dir.resolve("access-" + engine + ".log");
+  }
+
+  /** The access log line holding {@code needle}, waiting for it: Jetty logs after the response is sent. */
+  private String accessLine(String needle) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (System.nanoTime() < deadline) {
+      if (Files.exists(accessLog())) {
+        for (String line : Files.readAllLines(accessLog())) {
+          if (line.contains(needle)) {
+            return line;
+          }
+        }
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("no access log line with " + needle + " within 5 s");
+  }
+
+  @Test
+  void accessLogNamesRouteRequestIdHostAndStatusWhateverTheOutcome() throws Exception {
+    String id = "e2e-" + engine;
+    int plain = gantry.port("plain");
+    given().port(plain).header("Host", "localhost").header("X-Request-Id", id + "-ok").get("/ui").then().statusCode(200);
+    assertTrue(accessLine(id + "-ok").matches(
+        ".*\"status\":200,.*\"request_id\":\"" + id + "-ok\",\"route\":\"plain-ui\",.*\"host\":\"localhost\"}"),
+        accessLine(id + "-ok"));
+    given().port(plain).header("Host", "nowhere.test").header("X-Request-Id", id + "-404").get("/x").then().statusCode(404);
+    assertTrue(accessLine(id + "-404").matches(
+        ".*\"status\":404,.*\"request_id\":\"" + id + "-404\",\"route\":\"-\",.*\"host\":\"nowhere.test\"}"),
+        accessLine(id + "-404"));
+    given().port(plain).header("Host", "gone.test").header("X-Request-Id", id + "-502").get("/v2/").then().statusCode(502);
+    assertTrue(accessLine(id + "-502").matches(
+        ".*\"status\":502,.*\"request_id\":\"" + id + "-502\",\"route\":\"gone\",.*\"host\":\"gone.test\"}"),
+        accessLine(id + "-502"));
+    // A 421 is answered before any route: the line still has a generated request id and the host.
+    Exchange misdirected = https(gantry.port("https"), "registry.example.test", "a.example.test", "GET", "/v2/?" + id);
+    assertEquals(421, misdirected.status());
+    String line = accessLine("/v2/?" + id);
+    assertTrue(line.matches(".*\"status\":421,.*\"request_id\":\"[0-9a-f]{32}\",\"route\":\"-\",.*"
+        + "\"host\":\"registry.example.test\"}"), line);
   }
 
   private static String url(String backend) {
