@@ -4,17 +4,7 @@ import io.gantry.proxy.route.RequestView;
 import org.eclipse.jetty.server.Request;
 
 /** A core Jetty request seen through {@link RequestView}; host and listener come from its {@link Arrival}. */
-final class CoreRequestView implements RequestView {
-  private final Request request;
-  private final Arrival arrival;
-  private final String path;
-
-  CoreRequestView(Request request, Arrival arrival, String path) {
-    this.request = request;
-    this.arrival = arrival;
-    this.path = path;
-  }
-
+record CoreRequestView(Request request, Arrival arrival, String path) implements RequestView {
   @Override
   public String method() {
     return request.getMethod();
@@ -23,11 +13,6 @@ final class CoreRequestView implements RequestView {
   @Override
   public String host() {
     return arrival.routingHost();
-  }
-
-  @Override
-  public String path() {
-    return path;
   }
 
   @Override

@@ -63,7 +63,7 @@ import org.eclipse.jetty.util.Callback;
  * bounded queue per upstream answered with 503 when full. Servlet init parameters ({@code
  * maxConnections}, {@code requestBufferSize}, ...) still override them.
  */
-public class RoutingProxyServlet extends AsyncProxyServlet {
+public class RoutingProxyServlet extends AsyncProxyServlet implements RoutingProxy {
   private static final long serialVersionUID = 1L;
 
   /** Init parameter defaults, chosen for multi-GiB blob transfers. */
@@ -85,29 +85,21 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
     this.flow = new ProxyFlow(settings);
   }
 
-  /** Starts a builder; {@link Builder#routes} is the one required setting. */
-  public static Builder builder() {
-    return new Builder();
-  }
-
-  /** The routes in use. */
-  public RouteTable routes() {
-    return flow.routes();
-  }
-
-  /**
-   * Replaces the route table; requests already routed finish on the old one. This is how routes
-   * are reloaded without a restart.
-   */
-  public void setRoutes(RouteTable routes) {
-    flow.setRoutes(routes);
-  }
-
   /** A holder for this servlet with async support on, ready for {@code addServlet(holder, "/*")}. */
   public ServletHolder toHolder() {
     ServletHolder holder = new ServletHolder("gantry-proxy", this);
     holder.setAsyncSupported(true);
     return holder;
+  }
+
+  @Override
+  public RouteTable routes() {
+    return flow.routes();
+  }
+
+  @Override
+  public void setRoutes(RouteTable routes) {
+    flow.setRoutes(routes);
   }
 
   // ---- configuration -------------------------------------------------------------------------
@@ -388,6 +380,11 @@ public class RoutingProxyServlet extends AsyncProxyServlet {
       names.addAll(Collections.list(config.getInitParameterNames()));
       return Collections.enumeration(names);
     }
+  }
+
+  /** Starts a builder; {@link Builder#routes} is the one required setting. */
+  public static Builder builder() {
+    return new Builder();
   }
 
   /** Configures a {@link RoutingProxyServlet}; see {@link ProxyBuilder} for the settings. */
