@@ -11,7 +11,7 @@ import io.gantry.server.admin.UpstreamHealthCheck;
 import io.gantry.server.config.GantryConfig;
 import io.gantry.server.config.ListenerConfig;
 import io.gantry.server.connector.Listeners;
-import io.gantry.server.hostcheck.HttpsRedirectHandler;
+import io.gantry.server.redirect.HttpsRedirectHandler;
 import io.gantry.server.metrics.ProxyMetrics;
 import io.gantry.server.metrics.ServerMetrics;
 import io.gantry.server.tls.CertificateInfo;

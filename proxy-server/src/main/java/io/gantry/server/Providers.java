@@ -63,8 +63,7 @@ final class Providers {
       if (!log.enabled()) {
         return (request, response) -> { };
       }
-      AccessLog.Format format = log.format() == AccessLogConfig.Format.JSON ? AccessLog.Format.JSON : AccessLog.Format.COMBINED;
-      return log.path() == null ? AccessLog.toLogger(format) : AccessLog.toFile(format, log.path().toString());
+      return log.path() == null ? AccessLog.toLogger(log.format()) : AccessLog.toFile(log.format(), log.path().toString());
     }
   }
 }

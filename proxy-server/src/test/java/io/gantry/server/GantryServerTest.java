@@ -144,7 +144,7 @@ class GantryServerTest {
           engine = %s
         }
         """.formatted(String.join(", ", certs), url("hosted"), url("group"), url("b"), url("ui"), freePort(),
-            accessLog().toString().replace("\\", "/"), engine));
+            accessLog(engine).toString().replace("\\", "/"), engine));
     GantryConfig config = ConfigLoader.defaults().load(conf);
     gantry = Guice.createInjector(new GantryModule(config)).getInstance(GantryServer.class);
     gantry.start();
@@ -169,7 +169,7 @@ class GantryServerTest {
     }
   }
 
-  private Path accessLog() {
+  private static Path accessLog(GantryConfig.Engine engine) {
     return dir.resolve("access-" + engine + ".log");
   }
 
@@ -177,8 +177,8 @@ class GantryServerTest {
   private String accessLine(String needle) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (System.nanoTime() < deadline) {
-      if (Files.exists(accessLog())) {
-        for (String line : Files.readAllLines(accessLog())) {
+      if (Files.exists(accessLog(engine))) {
+        for (String line : Files.readAllLines(accessLog(engine))) {
           if (line.contains(needle)) {
             return line;
           }

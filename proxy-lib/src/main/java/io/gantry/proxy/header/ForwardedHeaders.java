@@ -1,5 +1,6 @@
 package io.gantry.proxy.header;
 
+import io.gantry.proxy.validation.InvalidSettingException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -171,7 +172,7 @@ public final class ForwardedHeaders {
       int slash = t.indexOf('/');
       byte[] address = literal(slash < 0 ? t : t.substring(0, slash));
       if (address == null) {
-        throw new IllegalArgumentException("trusted proxy: '" + text + "' (expected: an IP address or CIDR such as 10.0.0.0/8)");
+        throw new InvalidSettingException("trustedProxy", "'" + text + "' (expected: an IP address or CIDR such as 10.0.0.0/8)");
       }
       int bits = address.length * 8;
       if (slash >= 0) {
@@ -181,7 +182,7 @@ public final class ForwardedHeaders {
           bits = -1;
         }
         if (bits < 0 || bits > address.length * 8) {
-          throw new IllegalArgumentException("trusted proxy: '" + text + "' (expected: prefix length 0-" + address.length * 8 + ")");
+          throw new InvalidSettingException("trustedProxy", "'" + text + "' (expected: prefix length 0-" + address.length * 8 + ")");
         }
       }
       return new Cidr(address, bits, t.toLowerCase(Locale.ROOT));

@@ -1,8 +1,12 @@
 package io.gantry.proxy.route;
 
+import java.util.Collection;
 import java.util.Locale;
 
-/** Host name normalisation shared by strategies, the route table and request views. */
+/**
+ * Host name normalisation shared by strategies, the route table and request views, and whether
+ * host patterns cover a host ({@link #covers}).
+ */
 public final class HostNames {
   private HostNames() {}
 
@@ -44,6 +48,28 @@ public final class HostNames {
       }
     }
     return h;
+  }
+
+  /**
+   * Whether host patterns match every host {@code hostOrPattern} stands for: itself, or for a
+   * {@code *.} wildcard every host one label under its domain. Patterns are what {@link
+   * RouteStrategies#host} takes, and the answer is that strategy's, so tools that compare routes
+   * agree with routing.
+   *
+   * <pre>{@code
+   * covers(List.of("*.example.com"), "A.example.com.")   // true
+   * covers(List.of("*.example.com"), "*.example.com")    // true
+   * covers(List.of("*.example.com"), "example.com")      // false: a wildcard takes exactly one label
+   * covers(List.of("a.example.com"), "*.example.com")    // false: b.example.com is not covered
+   * }</pre>
+   *
+   * @throws io.gantry.proxy.validation.InvalidSettingException (setting {@code host}) for an invalid pattern
+   */
+  public static boolean covers(Collection<String> patterns, String hostOrPattern) {
+    Strategies.Host strategy = RouteStrategies.hostStrategy(patterns.toArray(String[]::new));
+    // A wildcard read as a host has '*' for its first label, so the one-label rule files it under
+    // its own domain: only the same wildcard matches it, and no exact name does.
+    return strategy.matchesHost(normalize(hostOrPattern.trim()));
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.gantry.proxy.route;
 
 import io.gantry.proxy.upstream.Upstream;
+import io.gantry.proxy.validation.InvalidSettingException;
 import java.util.Objects;
 
 /**
@@ -22,7 +23,7 @@ public final class Route {
 
   private Route(Builder b) {
     if (b.name == null || b.name.isBlank()) {
-      throw new IllegalArgumentException("route name: '" + b.name + "' (expected: a non-blank name)");
+      throw new InvalidSettingException("name", "'" + b.name + "' (expected: a non-blank route name)");
     }
     this.name = b.name.trim();
     this.strategy = Objects.requireNonNull(b.strategy, "route " + name + ": strategy");
@@ -105,6 +106,7 @@ public final class Route {
       return this;
     }
 
+    /** The route; a blank name is refused with {@link InvalidSettingException} (setting {@code name}). */
     public Route build() {
       return new Route(this);
     }

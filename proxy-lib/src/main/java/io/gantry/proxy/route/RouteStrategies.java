@@ -2,6 +2,7 @@ package io.gantry.proxy.route;
 
 import io.gantry.proxy.path.PathNormalizer;
 import io.gantry.proxy.path.UnsafePathException;
+import io.gantry.proxy.validation.InvalidSettingException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -13,8 +14,11 @@ import java.util.regex.PatternSyntaxException;
 
 /**
  * The built-in {@link RouteStrategy route strategies}, one static factory per kind. Every factory
- * validates and normalises its arguments once, so matching does no parsing; invalid input throws
- * {@link IllegalArgumentException} with a message of the form {@code "host: a..b (expected: ...)"}.
+ * validates and normalises its arguments once, so matching does no parsing. Invalid input throws
+ * {@link InvalidSettingException} (an {@link IllegalArgumentException}) whose setting is the kind
+ * of condition ({@code port}, {@code listener}, {@code host}, {@code method}, {@code path}) or the
+ * parameter ({@code name}, {@code text}, {@code regex}, {@code strategies}) and whose message reads
+ * {@code "host: 'a..b' (expected: ...)"}.
  *
  * <pre>{@code
  * import static io.gantry.proxy.route.RouteStrategies.*;
@@ -39,15 +43,15 @@ public final class RouteStrategies {
   /** Matches requests accepted on one of the given local ports. */
   public static RouteStrategy port(int... ports) {
     if (ports.length == 0) {
-      throw new IllegalArgumentException("port: none given (expected: at least one port)");
+      throw new InvalidSettingException("port", "none given (expected: at least one port)");
     }
     Set<Integer> set = new LinkedHashSet<>();
     for (int p : ports) {
       if (p < 1 || p > 65535) {
-        throw new IllegalArgumentException("port: " + p + " (expected: 1-65535)");
+        throw new InvalidSettingException("port", p + " (expected: 1-65535)");
       }
       if (!set.add(p)) {
-        throw new IllegalArgumentException("port: " + p + " given twice");
+        throw new InvalidSettingException("port", p + " given twice");
       }
     }
     return new Strategies.Port(Set.copyOf(set), List.copyOf(set));
@@ -57,7 +61,7 @@ public final class RouteStrategies {
   public static RouteStrategy listener(String... names) {
     List<String> list = distinct("listener", names, name -> {
       if (name.isBlank()) {
-        throw new IllegalArgumentException("listener: '' (expected: a listener name)");
+        throw new InvalidSettingException("listener", "'' (expected: a listener name)");
       }
       return name.trim();
     });
@@ -70,6 +74,11 @@ public final class RouteStrategies {
    * ({@code a.example.com}, not {@code example.com} nor {@code a.b.example.com}).
    */
   public static RouteStrategy host(String... hosts) {
+    return hostStrategy(hosts);
+  }
+
+  /** {@link #host}, typed for the package's own questions about hosts ({@link HostNames#covers}). */
+  static Strategies.Host hostStrategy(String... hosts) {
     List<String> list = distinct("host", hosts, RouteStrategies::normalizeHostPattern);
     Set<String> exact = new LinkedHashSet<>();
     Set<String> suffixes = new LinkedHashSet<>();
@@ -91,7 +100,7 @@ public final class RouteStrategies {
     List<String> list = distinct("method", methods, m -> {
       String upper = m.trim().toUpperCase(Locale.ROOT);
       if (!TOKEN.matcher(upper).matches()) {
-        throw new IllegalArgumentException("method: '" + m + "' (expected: an HTTP method token such as GET)");
+        throw new InvalidSettingException("method", "'" + m + "' (expected: an HTTP method token such as GET)");
       }
       return upper;
     });
@@ -106,11 +115,11 @@ public final class RouteStrategies {
     List<String> list = distinct("path", prefixes, p -> {
       String t = p.trim();
       if (!t.startsWith("/")) {
-        throw new IllegalArgumentException("path: '" + p + "' (expected: starts with '/')");
+        throw new InvalidSettingException("path", "'" + p + "' (expected: starts with '/')");
       }
       if (t.contains("?") || t.contains("#") || t.contains("/./") || t.contains("/../")
           || t.endsWith("/..") || t.endsWith("/.") || t.contains("//")) {
-        throw new IllegalArgumentException("path: '" + p + "' (expected: a normalised path prefix such as /v2/)");
+        throw new InvalidSettingException("path", "'" + p + "' (expected: a normalised path prefix such as /v2/)");
       }
       // Request paths are matched in PathNormalizer's form (%76%32 is v2, hex upper case, non-ASCII
       // encoded), so the prefix must be in that form too or it never matches.
@@ -118,7 +127,7 @@ public final class RouteStrategies {
       try {
         normal = PathNormalizer.normalize(t);
       } catch (UnsafePathException e) {
-        throw new IllegalArgumentException("path: '" + p + "' (expected: a normalised path prefix such as /v2/: "
+        throw new InvalidSettingException("path", "'" + p + "' (expected: a normalised path prefix such as /v2/: "
             + e.getMessage() + ")");
       }
       return normal.endsWith("/") ? normal : normal + "/";
@@ -130,7 +139,7 @@ public final class RouteStrategies {
   public static RouteStrategy header(String name, String text) {
     String header = headerName(name);
     if (text == null || text.isEmpty()) {
-      throw new IllegalArgumentException("header " + header + ": contains '' (expected: some text)");
+      throw new InvalidSettingException("text", "'' for header " + header + " (expected: some text)");
     }
     return new Strategies.HeaderContains(header, text.toLowerCase(Locale.ROOT), text, false);
   }
@@ -138,20 +147,20 @@ public final class RouteStrategies {
   /** Matches requests carrying header {@code name} with a value in which {@code regex} is found. */
   public static RouteStrategy headerMatching(String name, String regex) {
     String header = headerName(name);
-    return new Strategies.HeaderRegex(header, compile("header " + header, regex), false);
+    return new Strategies.HeaderRegex(header, compile(regex), false);
   }
 
   /** Shorthand for {@code header("User-Agent", text)}: case-insensitive substring. */
   public static RouteStrategy userAgent(String text) {
     if (text == null || text.isEmpty()) {
-      throw new IllegalArgumentException("user-agent: '' (expected: some text)");
+      throw new InvalidSettingException("text", "'' for User-Agent (expected: some text)");
     }
     return new Strategies.HeaderContains("User-Agent", text.toLowerCase(Locale.ROOT), text, true);
   }
 
   /** Shorthand for {@code headerMatching("User-Agent", regex)}. */
   public static RouteStrategy userAgentMatching(String regex) {
-    return new Strategies.HeaderRegex("User-Agent", compile("user-agent", regex), true);
+    return new Strategies.HeaderRegex("User-Agent", compile(regex), true);
   }
 
   /** Matches when every one of the strategies matches; evaluated left to right. */
@@ -169,19 +178,20 @@ public final class RouteStrategies {
   /** Matches when {@code strategy} does not. */
   public static RouteStrategy not(RouteStrategy strategy) {
     if (strategy == null) {
-      throw new IllegalArgumentException("not: null (expected: a strategy)");
+      throw new InvalidSettingException("strategy", "null (expected: a strategy)");
     }
     return strategy instanceof Strategies.Not n ? n.strategy() : new Strategies.Not(strategy);
   }
 
   private static List<RouteStrategy> flatten(RouteStrategy[] strategies, Class<?> kind) {
     if (strategies.length == 0) {
-      throw new IllegalArgumentException("no strategies given (expected: at least one)");
+      throw new InvalidSettingException("strategies", "none given (expected: at least one)");
     }
     List<RouteStrategy> parts = new ArrayList<>();
-    for (RouteStrategy s : strategies) {
+    for (int i = 0; i < strategies.length; i++) {
+      RouteStrategy s = strategies[i];
       if (s == null) {
-        throw new IllegalArgumentException("null strategy (expected: a strategy)");
+        throw new InvalidSettingException("strategies", "null strategy at index " + i + " (expected: a strategy)");
       }
       if (kind.isInstance(s)) {
         parts.addAll(((Strategies.Composite) s).parts());
@@ -202,7 +212,7 @@ public final class RouteStrategies {
     String h = HostNames.normalize(raw.trim());
     String rest = h.startsWith("*.") ? h.substring(2) : h;
     if (rest.isEmpty() || rest.contains("*")) {
-      throw new IllegalArgumentException("host: '" + raw
+      throw new InvalidSettingException("host", "'" + raw
           + "' (expected: a host name, or '*.' followed by a domain, such as *.example.com)");
     }
     if (rest.startsWith("[") && rest.endsWith("]")) {
@@ -210,12 +220,12 @@ public final class RouteStrategies {
     }
     for (String label : rest.split("\\.", -1)) {
       if (label.length() > 63 || !LABEL.matcher(label).matches()) {
-        throw new IllegalArgumentException("host: '" + raw
+        throw new InvalidSettingException("host", "'" + raw
             + "' (expected: a host name of letters, digits and hyphens such as registry.example.com)");
       }
     }
     if (h.startsWith("*.") && !rest.contains(".")) {
-      throw new IllegalArgumentException("host: '" + raw
+      throw new InvalidSettingException("host", "'" + raw
           + "' (expected: a wildcard over a domain with at least two labels, such as *.example.com)");
     }
     return h;
@@ -223,19 +233,19 @@ public final class RouteStrategies {
 
   private static String headerName(String name) {
     if (name == null || !TOKEN.matcher(name.trim()).matches()) {
-      throw new IllegalArgumentException("header: '" + name + "' (expected: a header name such as X-Team)");
+      throw new InvalidSettingException("name", "'" + name + "' (expected: a header name such as X-Team)");
     }
     return name.trim();
   }
 
-  private static Pattern compile(String what, String regex) {
+  private static Pattern compile(String regex) {
     if (regex == null || regex.isEmpty()) {
-      throw new IllegalArgumentException(what + ": regex '' (expected: a regular expression)");
+      throw new InvalidSettingException("regex", "'' (expected: a regular expression)");
     }
     try {
       return Pattern.compile(regex);
     } catch (PatternSyntaxException e) {
-      throw new IllegalArgumentException(what + ": regex '" + regex + "' (expected: a valid regular expression: "
+      throw new InvalidSettingException("regex", "'" + regex + "' (expected: a valid regular expression: "
           + e.getDescription() + ")");
     }
   }
@@ -246,17 +256,17 @@ public final class RouteStrategies {
 
   private static List<String> distinct(String what, String[] values, Normalizer normalizer) {
     if (values == null || values.length == 0) {
-      throw new IllegalArgumentException(what + ": none given (expected: at least one)");
+      throw new InvalidSettingException(what, "none given (expected: at least one)");
     }
     List<String> out = new ArrayList<>();
     for (int i = 0; i < values.length; i++) {
       if (values[i] == null) {
-        throw new IllegalArgumentException(what + ": null at index " + i);
+        throw new InvalidSettingException(what, "null at index " + i);
       }
       String v = normalizer.apply(values[i]);
       int earlier = out.indexOf(v);
       if (earlier >= 0) {
-        throw new IllegalArgumentException(what + ": '" + values[i] + "' at index " + i
+        throw new InvalidSettingException(what, "'" + values[i] + "' at index " + i
             + " repeats index " + earlier + " " + Arrays.toString(values));
       }
       out.add(v);

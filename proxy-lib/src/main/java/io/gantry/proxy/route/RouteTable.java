@@ -1,5 +1,6 @@
 package io.gantry.proxy.route;
 
+import io.gantry.proxy.validation.InvalidSettingException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -184,10 +185,11 @@ public final class RouteTable {
 
     private Builder() {}
 
+    /** Appends {@code route}; a name already taken is refused with {@link InvalidSettingException} (setting {@code route}). */
     public Builder route(Route route) {
       for (int i = 0; i < routes.size(); i++) {
         if (routes.get(i).name().equals(route.name())) {
-          throw new IllegalArgumentException("route: '" + route.name() + "' at index " + routes.size()
+          throw new InvalidSettingException("route", "'" + route.name() + "' at index " + routes.size()
               + " repeats the name of index " + i);
         }
       }

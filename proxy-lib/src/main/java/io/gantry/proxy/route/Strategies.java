@@ -57,20 +57,16 @@ final class Strategies {
   record Host(Set<String> exact, Set<String> wildcardSuffixes, List<String> order) implements RouteStrategy {
     @Override
     public boolean matches(RequestView request) {
-      String host = request.host();
+      return matchesHost(request.host());
+    }
+
+    /** The one implementation of host matching: routing, the route table and {@link HostNames#covers}. */
+    boolean matchesHost(String host) {
       if (exact.contains(host)) {
         return true;
       }
       if (wildcardSuffixes.isEmpty()) {
         return false;
-      }
-      String suffix = HostNames.wildcardSuffix(host);
-      return suffix != null && wildcardSuffixes.contains(suffix);
-    }
-
-    boolean matchesHost(String host) {
-      if (exact.contains(host)) {
-        return true;
       }
       String suffix = HostNames.wildcardSuffix(host);
       return suffix != null && wildcardSuffixes.contains(suffix);

@@ -1,5 +1,6 @@
 package io.gantry.proxy.upstream;
 
+import io.gantry.proxy.validation.InvalidSettingException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.security.KeyStore;
@@ -42,11 +43,11 @@ public final class Upstream {
     try {
       uri = new URI(b.url.trim());
     } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("upstream: '" + b.url + "' (expected: a URL such as http://nexus:8081/repository/docker-group/)");
+      throw new InvalidSettingException("url", "'" + b.url + "' (expected: a URL such as http://nexus:8081/repository/docker-group/)");
     }
     String s = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     if (!s.equals("http") && !s.equals("https")) {
-      throw new IllegalArgumentException("upstream: '" + b.url + "' (expected: an http:// or https:// URL)");
+      throw new InvalidSettingException("url", "'" + b.url + "' (expected: an http:// or https:// URL)");
     }
     String uriHost = uri.getHost();
     int uriPort = uri.getPort();
@@ -61,28 +62,28 @@ public final class Upstream {
       }
     }
     if (uriHost == null || uri.getRawUserInfo() != null) {
-      throw new IllegalArgumentException("upstream: '" + b.url + "' (expected: http[s]://host[:port]/prefix/ without user info)");
+      throw new InvalidSettingException("url", "'" + b.url + "' (expected: http[s]://host[:port]/prefix/ without user info)");
     }
     if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-      throw new IllegalArgumentException("upstream: '" + b.url + "' (expected: no query or fragment)");
+      throw new InvalidSettingException("url", "'" + b.url + "' (expected: no query or fragment)");
     }
     if (uriPort != -1 && (uriPort < 1 || uriPort > 65535)) {
       // java.net.URI accepts any number; 0 would silently become the default port.
-      throw new IllegalArgumentException("upstream: '" + b.url + "' (expected: port 1-65535)");
+      throw new InvalidSettingException("url", "'" + b.url + "' (expected: port 1-65535)");
     }
     String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
     if (!path.startsWith("/") || path.contains("/../") || path.contains("/./") || path.endsWith("/..")
         || path.endsWith("/.") || path.contains("//")) {
-      throw new IllegalArgumentException("upstream: '" + b.url + "' (expected: a normalised path prefix)");
+      throw new InvalidSettingException("url", "'" + b.url + "' (expected: a normalised path prefix)");
     }
     if (!path.endsWith("/")) {
       path = path + "/"; // a prefix is a directory: .../docker-group means .../docker-group/
     }
     if (b.connectTimeout.isNegative() || b.connectTimeout.isZero()) {
-      throw new IllegalArgumentException("upstream " + b.url + ": connect-timeout " + b.connectTimeout + " (expected: > 0)");
+      throw new InvalidSettingException("connectTimeout", b.connectTimeout + " for " + b.url + " (expected: > 0)");
     }
     if (b.idleTimeout.isNegative() || b.idleTimeout.isZero()) {
-      throw new IllegalArgumentException("upstream " + b.url + ": idle-timeout " + b.idleTimeout + " (expected: > 0)");
+      throw new InvalidSettingException("idleTimeout", b.idleTimeout + " for " + b.url + " (expected: > 0)");
     }
     this.scheme = s;
     this.host = uriHost.toLowerCase(Locale.ROOT);
@@ -97,7 +98,7 @@ public final class Upstream {
     this.trustStore = b.trustStore;
   }
 
-  /** An upstream with default timeouts and the JDK trust store. */
+  /** An upstream with default timeouts and the JDK trust store; see {@link Builder#build()} for what is refused. */
   public static Upstream of(String url) {
     return builder(url).build();
   }
@@ -200,6 +201,10 @@ public final class Upstream {
       return this;
     }
 
+    /**
+     * The upstream; invalid values are refused with {@link InvalidSettingException} whose setting
+     * is {@code url}, {@code connectTimeout} or {@code idleTimeout}.
+     */
     public Upstream build() {
       return new Upstream(this);
     }

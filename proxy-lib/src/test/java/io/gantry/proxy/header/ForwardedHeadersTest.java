@@ -129,6 +129,6 @@ class ForwardedHeadersTest {
   })
   void invalidCidrsAreRejected(String cidr) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ForwardedHeaders.trusting(cidr));
-    assertTrue(e.getMessage().startsWith("trusted proxy: "), e.getMessage());
+    assertTrue(e.getMessage().startsWith("trustedProxy: "), e.getMessage());
   }
 }

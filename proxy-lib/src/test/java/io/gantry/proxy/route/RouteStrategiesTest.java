@@ -20,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gantry.proxy.validation.InvalidSettingException;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -133,8 +134,37 @@ class RouteStrategiesTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("invalidFactories")
   void invalidInputIsRejected(String name, Supplier<RouteStrategy> factory, String message) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, factory::get);
+    InvalidSettingException e = assertThrows(InvalidSettingException.class, factory::get);
     assertTrue(e.getMessage().contains(message), () -> "message '" + e.getMessage() + "' lacks '" + message + "'");
+    assertEquals(e.setting() + ": " + e.problem(), e.getMessage());
+  }
+
+  /** The setting names the parameter, so a caller can point at its own source of the value. */
+  @ParameterizedTest(name = "{0} -> {2}")
+  @MethodSource("settings")
+  void invalidInputNamesTheSetting(String name, Supplier<RouteStrategy> factory, String setting, String problem) {
+    InvalidSettingException e = assertThrows(InvalidSettingException.class, factory::get);
+    assertEquals(setting, e.setting());
+    assertEquals(problem, e.problem());
+  }
+
+  static Stream<Arguments> settings() {
+    return Stream.of(
+        Arguments.of("port(0)", (Supplier<RouteStrategy>) () -> port(0), "port", "0 (expected: 1-65535)"),
+        Arguments.of("host(a..b)", (Supplier<RouteStrategy>) () -> host("a..b"), "host",
+            "'a..b' (expected: a host name of letters, digits and hyphens such as registry.example.com)"),
+        Arguments.of("method(G T)", (Supplier<RouteStrategy>) () -> method("G T"), "method",
+            "'G T' (expected: an HTTP method token such as GET)"),
+        Arguments.of("path(v2)", (Supplier<RouteStrategy>) () -> pathPrefix("v2"), "path", "'v2' (expected: starts with '/')"),
+        Arguments.of("header(X Team, a)", (Supplier<RouteStrategy>) () -> header("X Team", "a"), "name",
+            "'X Team' (expected: a header name such as X-Team)"),
+        Arguments.of("header(X-Team, '')", (Supplier<RouteStrategy>) () -> header("X-Team", ""), "text",
+            "'' for header X-Team (expected: some text)"),
+        Arguments.of("headerMatching(X-Team, '')", (Supplier<RouteStrategy>) () -> headerMatching("X-Team", ""), "regex",
+            "'' (expected: a regular expression)"),
+        Arguments.of("userAgentMatching(a()", (Supplier<RouteStrategy>) () -> userAgentMatching("a("), "regex",
+            "'a(' (expected: a valid regular expression: Unclosed group)"),
+        Arguments.of("and()", (Supplier<RouteStrategy>) () -> and(), "strategies", "none given (expected: at least one)"));
   }
 
   // ---- matching ------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gantry.proxy.validation.InvalidSettingException;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -45,14 +46,20 @@ class UpstreamTest {
       "http://nexus:0/", "http://nexus:65536/", "http://ne xus/", "http://nexus/a b/",
   })
   void invalidUrlsAreRejected(String url) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Upstream.of(url));
-    assertTrue(e.getMessage().startsWith("upstream"), e.getMessage());
+    InvalidSettingException e = assertThrows(InvalidSettingException.class, () -> Upstream.of(url));
+    assertEquals("url", e.setting());
+    assertTrue(e.getMessage().startsWith("url: '" + url + "' (expected: "), e.getMessage());
   }
 
   @Test
   void timeoutsMustBePositive() {
-    assertThrows(IllegalArgumentException.class, () -> Upstream.builder("http://n/").connectTimeout(Duration.ZERO).build());
-    assertThrows(IllegalArgumentException.class, () -> Upstream.builder("http://n/").idleTimeout(Duration.ofSeconds(-1)).build());
+    InvalidSettingException connect = assertThrows(InvalidSettingException.class,
+        () -> Upstream.builder("http://n/").connectTimeout(Duration.ZERO).build());
+    assertEquals("connectTimeout", connect.setting());
+    assertEquals("PT0S for http://n/ (expected: > 0)", connect.problem());
+    InvalidSettingException idle = assertThrows(InvalidSettingException.class,
+        () -> Upstream.builder("http://n/").idleTimeout(Duration.ofSeconds(-1)).build());
+    assertEquals("idleTimeout", idle.setting());
     Upstream u = Upstream.builder("http://n/").connectTimeout(Duration.ofSeconds(3)).build();
     assertEquals(Duration.ofSeconds(3), u.connectTimeout());
     assertEquals(Upstream.DEFAULT_IDLE_TIMEOUT, u.idleTimeout());

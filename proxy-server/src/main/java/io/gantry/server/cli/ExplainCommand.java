@@ -1,14 +1,16 @@
 package io.gantry.server.cli;
 
+import io.gantry.proxy.Arrival;
+import io.gantry.proxy.Router;
 import io.gantry.proxy.route.HostNames;
 import io.gantry.proxy.route.RequestView;
 import io.gantry.proxy.route.Route;
 import io.gantry.proxy.route.RouteTable;
-import io.gantry.proxy.Router;
 import io.gantry.server.config.ConfigLoader;
 import io.gantry.server.config.GantryConfig;
 import io.gantry.server.config.InvalidConfigException;
 import io.gantry.server.config.ListenerConfig;
+import io.gantry.server.redirect.HttpsRedirects;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -19,6 +21,7 @@ import java.util.Optional;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
+import org.eclipse.jetty.http.HttpStatus;
 
 /**
  * {@code gantry explain conf URL [-X METHOD] [-A USER-AGENT] [-H 'Name: value']}: which listener,
@@ -86,16 +89,14 @@ public final class ExplainCommand implements Subcommand {
       return 1;
     }
     out.println("  listener " + l.name() + " (port " + port + (l.tls() ? ", TLS, SNI " + host : "") + ")");
+    String rawPath = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
     if (l.redirects()) {
-      out.println("  -> redirected to https://" + host + (l.redirectTo() == 443 ? "" : ":" + l.redirectTo()) + uri.getRawPath());
+      String pathQuery = uri.getRawQuery() == null ? rawPath : rawPath + "?" + uri.getRawQuery();
+      out.println("  -> " + HttpsRedirects.status(m) + " redirect to "
+          + HttpsRedirects.location(host, l.redirectTo(), pathQuery));
       return 0;
     }
     RouteTable routes = config.routeTable();
-    if (!routes.acceptsHost(host, port, l.name())) {
-      out.println("  -> " + (secure ? "421 Misdirected Request" : "404 Not Found")
-          + ": no route accepts host " + host + " on listener " + l.name());
-      return 1;
-    }
     RequestView.Builder view = RequestView.builder().method(m).host(host).localPort(port).listenerName(l.name()).secure(secure);
     if (userAgent != null) {
       view.header("User-Agent", userAgent);
@@ -108,8 +109,9 @@ public final class ExplainCommand implements Subcommand {
       }
       view.header(h.substring(0, colon).trim(), h.substring(colon + 1).trim());
     }
-    String rawPath = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-    Router.Decision decision = new Router(routes).decide(rawPath, uri.getRawQuery(),
+    // As the proxy would see it: the client sends the URL's host as SNI (on TLS) and as Host.
+    Arrival arrival = new Arrival(HostNames.authority(host, port, secure), host, secure ? host : null, l.name(), port, secure);
+    Router.Decision decision = new Router(routes).decide(arrival, rawPath, uri.getRawQuery(),
         path -> view.path(path).build());
     if (decision instanceof Router.Forward f) {
       Route r = f.route();
@@ -118,7 +120,7 @@ public final class ExplainCommand implements Subcommand {
       return 0;
     }
     Router.Refuse refuse = (Router.Refuse) decision;
-    out.println("  -> " + refuse.status() + ": " + refuse.reason());
+    out.println("  -> " + refuse.status() + " " + HttpStatus.getMessage(refuse.status()) + ": " + refuse.reason());
     return 1;
   }
 }

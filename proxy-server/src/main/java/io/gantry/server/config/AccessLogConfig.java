@@ -1,5 +1,6 @@
 package io.gantry.server.config;
 
+import io.gantry.server.accesslog.AccessLog;
 import java.nio.file.Path;
 
 /**
@@ -9,13 +10,4 @@ import java.nio.file.Path;
  * @param format the line format
  * @param path the absolute file to append to, or {@code null} for standard output
  */
-public record AccessLogConfig(boolean enabled, Format format, Path path) {
-
-  /** Access log line formats. */
-  public enum Format {
-    /** NCSA combined log format, as Apache and nginx write it. */
-    COMBINED,
-    /** One JSON object per line. */
-    JSON
-  }
-}
+public record AccessLogConfig(boolean enabled, AccessLog.Format format, Path path) {}

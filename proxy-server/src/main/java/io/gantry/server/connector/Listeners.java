@@ -38,13 +38,7 @@ public final class Listeners {
     HttpConfiguration http = httpConfiguration();
     ServerConnector connector;
     if (spec.tls() != null) {
-      // Jetty's SNI host check compares Host with the certificate; gantry checks Host against SNI itself.
-      SecureRequestCustomizer secure = new SecureRequestCustomizer(false);
-      if (spec.hsts() != null && !spec.hsts().isZero()) {
-        secure.setStsMaxAge(spec.hsts().toSeconds());
-        secure.setStsIncludeSubDomains(spec.hstsIncludeSubdomains());
-      }
-      http.addCustomizer(secure);
+      http.addCustomizer(secureRequestCustomizer(spec.hsts(), spec.hstsIncludeSubdomains()));
       HttpConnectionFactory h1 = h1(http);
       HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(http);
       ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", "http/1.1");
@@ -64,6 +58,23 @@ public final class Listeners {
     connector.setAcceptQueueSize(1024);
     server.addConnector(connector);
     return connector;
+  }
+
+  /**
+   * The customizer for TLS connectors. Jetty's SNI host check is off: it compares Host with the
+   * <em>served</em> certificate, which a wildcard or a default certificate defeats, and answers 400
+   * to clients without SNI; gantry's router checks SNI against Host itself and answers 421.
+   *
+   * @param hsts the {@code Strict-Transport-Security} max-age, or {@code null} for none
+   */
+  public static SecureRequestCustomizer secureRequestCustomizer(Duration hsts, boolean hstsIncludeSubdomains) {
+    SecureRequestCustomizer secure = new SecureRequestCustomizer(false);
+    secure.setSniRequired(false);
+    if (hsts != null && !hsts.isZero()) {
+      secure.setStsMaxAge(hsts.toSeconds());
+      secure.setStsIncludeSubDomains(hstsIncludeSubdomains);
+    }
+    return secure;
   }
 
   private static HttpConnectionFactory h1(HttpConfiguration http) {
@@ -90,7 +101,5 @@ public final class Listeners {
   @FunctionalInterface
   public interface ConnectionFactoryWrapper {
     ConnectionFactory wrap(ConnectionFactory factory, String listenerName);
-
-    ConnectionFactoryWrapper NONE = (factory, name) -> factory;
   }
 }

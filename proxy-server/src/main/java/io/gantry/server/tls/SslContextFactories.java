@@ -7,7 +7,6 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import javax.crypto.spec.PBEParameterSpec;
 import org.eclipse.jetty.http2.HTTP2Cipher;
-import org.eclipse.jetty.server.SecureRequestCustomizer;
 
 /**
  * Builds gantry's Jetty TLS pieces from a {@link CertificateStore}.
@@ -15,7 +14,6 @@ import org.eclipse.jetty.server.SecureRequestCustomizer;
  * <pre>{@code
  * GantrySslContextFactory ssl = SslContextFactories.server(store);
  * HttpConfiguration https = new HttpConfiguration();
- * https.addCustomizer(SslContextFactories.secureRequestCustomizer());
  * ServerConnector connector = new ServerConnector(server,
  *     new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
  * }</pre>
@@ -45,18 +43,6 @@ public final class SslContextFactories {
     // TLS 1.2 renegotiation only serves attacks on a proxy (CVE-2011-1473 style DoS).
     factory.setRenegotiationAllowed(false);
     return factory;
-  }
-
-  /**
-   * The customizer for TLS connectors. Jetty's SNI host check is off: it compares Host with the
-   * <em>served</em> certificate, which a wildcard or a default certificate defeats, and answers
-   * 400 to clients without SNI; gantry checks SNI against Host itself and answers 421.
-   */
-  public static SecureRequestCustomizer secureRequestCustomizer() {
-    SecureRequestCustomizer customizer = new SecureRequestCustomizer(false);
-    customizer.setSniHostCheck(false);
-    customizer.setSniRequired(false);
-    return customizer;
   }
 
   /**

@@ -120,6 +120,33 @@ class CommandLineTest {
     assertTrue(portMapped.out().contains("route 1 'push-port'"), portMapped.out());
   }
 
+  /** Explain prints the Location the redirect handler sends: host, https port, path and query. */
+  @Test
+  void explainShowsTheRedirectWithItsQuery() throws Exception {
+    Path redirecting = dir.resolve("redirect.conf");
+    Files.writeString(redirecting, """
+        gantry {
+          listeners = [
+            { name = https, port = 8443 }
+            { name = plain, port = 8080, tls = false, redirect-to = 8443 }
+            { name = web, port = 80, tls = false, redirect-to = 443 }
+          ]
+          tls.self-signed { hosts = [registry.example.com], dir = tls }
+          upstreams { nexus = "http://127.0.0.1:8081/" }
+          routes = [ { to = nexus } ]
+          admin.port = 0
+        }
+        """);
+    Run get = run("explain", redirecting.toString(), "http://Registry.Example.com:8080/v2/_catalog?n=10&last=a%2Fb");
+    assertEquals(0, get.code(), get.out() + get.err());
+    String location = "https://registry.example.com:8443/v2/_catalog?n=10&last=a%2Fb";
+    assertTrue(get.out().lines().anyMatch(("  -> 301 redirect to " + location)::equals), get.out());
+    Run put = run("explain", redirecting.toString(), "http://registry.example.com/?x=1", "-X", "PUT");
+    assertTrue(put.out().lines().anyMatch("  -> 308 redirect to https://registry.example.com/?x=1"::equals), put.out());
+    Run bare = run("explain", redirecting.toString(), "http://registry.example.com:8080");
+    assertTrue(bare.out().lines().anyMatch("  -> 301 redirect to https://registry.example.com:8443/"::equals), bare.out());
+  }
+
   @Test
   void explainTakesHeadersAndLongOptions() {
     Run r = run("explain", good.toString(), "https://nexus.example.com:8443/v2/", "--user-agent", "docker/24.0.7",

@@ -235,9 +235,9 @@ class ConfigErrorsTest {
     List<ConfigProblem> errors = errors(file);
     assertEquals(4, errors.size(), errors::toString);
     assertProblem(find(errors, "gantry.routes[0].user-agent.regex"), file, line(text, "docker("),
-        "gantry.routes[0].user-agent.regex", "regex 'docker(' (expected: a valid regular expression");
+        "gantry.routes[0].user-agent.regex", "'docker(' (expected: a valid regular expression");
     assertProblem(find(errors, "gantry.routes[1].header.regex"), file, line(text, "[a-"),
-        "gantry.routes[1].header.regex", "regex '[a-' (expected: a valid regular expression");
+        "gantry.routes[1].header.regex", "'[a-' (expected: a valid regular expression");
     assertProblem(find(errors, "gantry.routes[2].header.name"), file, line(text, "X Foo"),
         "gantry.routes[2].header.name", "'X Foo' (expected: a header name such as X-Team)");
     assertProblem(find(errors, "gantry.routes[3].user-agent"), file, line(text, "contains = a, regex = b"),
@@ -255,6 +255,36 @@ class ConfigErrorsTest {
     String text = "gantry {\n  upstreams {\n    nexus = \"" + url + "\"\n  }\n  routes = [ { to = nexus } ]\n}\n";
     Path file = write(dir, "gantry.conf", text);
     assertProblem(error(file), file, 3, "gantry.upstreams.nexus", "'" + url + "'", expected);
+  }
+
+  /**
+   * The library's typed refusals land at the key that gave the value, printed whole: file, line,
+   * key, the value and what was expected, without the library's name for the setting.
+   */
+  @Test
+  void libraryRefusalsNameFileLineAndKey() {
+    String text = """
+        gantry {
+          upstreams {
+            nexus { url = "ftp://nexus/" }
+            hosted = "http://nexus/x?y=1"
+          }
+          routes = [
+            { path = [/v2/, v1], to = nexus }
+            { host = "*.com", to = hosted }
+            { header { name = "X Team", contains = a }, to = nexus }
+          ]
+        }
+        """;
+    Path file = write(dir, "gantry.conf", text);
+    List<String> printed = errors(file).stream().map(ConfigProblem::toString).toList();
+    assertEquals(List.of(
+        file + ":3: gantry.upstreams.nexus.url: 'ftp://nexus/' (expected: an http:// or https:// URL)",
+        file + ":4: gantry.upstreams.hosted: 'http://nexus/x?y=1' (expected: no query or fragment)",
+        file + ":7: gantry.routes[0].path: 'v1' (expected: starts with '/')",
+        file + ":8: gantry.routes[1].host: '*.com' (expected: a wildcard over a domain with at least two labels,"
+            + " such as *.example.com)",
+        file + ":9: gantry.routes[2].header.name: 'X Team' (expected: a header name such as X-Team)"), printed);
   }
 
   @Test

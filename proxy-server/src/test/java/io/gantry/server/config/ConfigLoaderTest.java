@@ -17,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gantry.proxy.route.RequestView;
 import io.gantry.proxy.upstream.Upstream;
+import io.gantry.server.accesslog.AccessLog;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -37,7 +38,7 @@ class ConfigLoaderTest {
             l.hsts(), l.http2(), l.file(), 1)).toList());
     assertEquals(new TlsConfig(List.of(), null, null), c.tls());
     assertEquals(new AdminConfig(true, "127.0.0.1", 9090), c.admin());
-    assertEquals(new AccessLogConfig(true, AccessLogConfig.Format.COMBINED, null), c.accessLog());
+    assertEquals(new AccessLogConfig(true, AccessLog.Format.COMBINED, null), c.accessLog());
     assertEquals(Duration.ofSeconds(30), c.shutdownGrace());
     assertEquals(1024, c.maxQueuedPerUpstream());
     assertEquals(GantryConfig.Engine.HANDLER, c.engine());
@@ -133,7 +134,7 @@ class ConfigLoaderTest {
     assertTrue(c.forwardedHeaders().isTrusted("10.1.2.3"));
     assertFalse(c.forwardedHeaders().isTrusted("192.168.1.1"));
     assertEquals(new AdminConfig(false, "0.0.0.0", 9191), c.admin());
-    assertEquals(new AccessLogConfig(false, AccessLogConfig.Format.JSON, dir.resolve("logs/access.log")), c.accessLog());
+    assertEquals(new AccessLogConfig(false, AccessLog.Format.JSON, dir.resolve("logs/access.log")), c.accessLog());
     assertEquals(Duration.ofSeconds(10), c.shutdownGrace());
     assertEquals(16, c.maxQueuedPerUpstream());
     assertEquals(GantryConfig.Engine.SERVLET, c.engine());

@@ -29,6 +29,7 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
+import io.gantry.server.connector.Listeners;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
@@ -77,7 +78,7 @@ class TlsHandshakeTest {
     server = new Server();
     sslFactory = SslContextFactories.server(store);
     HttpConfiguration https = new HttpConfiguration();
-    https.addCustomizer(SslContextFactories.secureRequestCustomizer());
+    https.addCustomizer(Listeners.secureRequestCustomizer(null, false));
     ServerConnector connector = new ServerConnector(server,
         new SslConnectionFactory(sslFactory, "http/1.1"), new HttpConnectionFactory(https));
     connector.setHost("127.0.0.1");

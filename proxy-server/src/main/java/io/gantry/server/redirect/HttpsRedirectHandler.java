@@ -1,7 +1,6 @@
-package io.gantry.server.hostcheck;
+package io.gantry.server.redirect;
 
 import io.gantry.proxy.route.HostNames;
-import java.util.Set;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -30,10 +29,8 @@ public final class HttpsRedirectHandler extends Handler.Wrapper {
         if (host.isEmpty()) {
           host = HostNames.fromAuthority(request.getHttpURI().getAuthority());
         }
-        String pathQuery = request.getHttpURI().getPathQuery();
-        String location = "https://" + host + (port == 443 ? "" : ":" + port) + (pathQuery == null ? "/" : pathQuery);
-        response.setStatus(Set.of("GET", "HEAD").contains(request.getMethod()) ? 301 : 308);
-        response.getHeaders().put(HttpHeader.LOCATION, location);
+        response.setStatus(HttpsRedirects.status(request.getMethod()));
+        response.getHeaders().put(HttpHeader.LOCATION, HttpsRedirects.location(host, port, request.getHttpURI().getPathQuery()));
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);
         callback.succeeded();
         return true;
