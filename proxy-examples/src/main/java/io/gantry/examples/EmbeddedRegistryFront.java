@@ -5,7 +5,7 @@ import static io.gantry.proxy.route.RouteStrategies.method;
 import static io.gantry.proxy.route.RouteStrategies.pathPrefix;
 
 import io.gantry.proxy.ProxyExchange;
-import io.gantry.proxy.ProxyListener;
+import io.gantry.proxy.ProxyObserver;
 import io.gantry.proxy.RoutingProxyServlet;
 import io.gantry.proxy.route.Route;
 import io.gantry.proxy.route.RouteTable;
@@ -46,7 +46,7 @@ public final class EmbeddedRegistryFront {
 
     RoutingProxyServlet proxy = RoutingProxyServlet.builder()
         .routes(routes(nexusUrl))
-        .listener(new ProxyListener() {
+        .observer(new ProxyObserver() {
           @Override
           public void onCompleted(ProxyExchange e, int status) {
             System.out.printf("%s %s %s -> %s %d (%d bytes)%n",

@@ -2,6 +2,8 @@ package io.gantry.proxy;
 
 import io.gantry.proxy.header.ForwardedHeaders;
 import io.gantry.proxy.route.RouteTable;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -13,10 +15,11 @@ import java.util.Objects;
  */
 public abstract class ProxyBuilder<B extends ProxyBuilder<B, P>, P> {
   private RouteTable routes;
-  private ProxyListener listener = ProxyListener.NONE;
+  private final List<ProxyObserver> observers = new ArrayList<>();
   private ForwardedHeaders forwardedHeaders = ForwardedHeaders.NONE_TRUSTED;
   private int maxQueuedPerUpstream = 1024;
   private int maxConnectionsPerUpstream = 512;
+  private boolean configureServer = true;
 
   ProxyBuilder() {}
 
@@ -26,9 +29,12 @@ public abstract class ProxyBuilder<B extends ProxyBuilder<B, P>, P> {
     return self();
   }
 
-  /** Receives routing, completion and failure events; nothing by default. */
-  public B listener(ProxyListener listener) {
-    this.listener = Objects.requireNonNull(listener, "listener");
+  /**
+   * Adds an observer of routing, failure and completion events; each added observer is called, in
+   * the order added (metrics, then an audit log, ...). None by default.
+   */
+  public B observer(ProxyObserver observer) {
+    observers.add(Objects.requireNonNull(observer, "observer"));
     return self();
   }
 
@@ -56,6 +62,20 @@ public abstract class ProxyBuilder<B extends ProxyBuilder<B, P>, P> {
     return self();
   }
 
+  /**
+   * Whether the proxy adapts the server it starts in (default on): URI compliance {@code UNSAFE}
+   * on every connector, so that gantry's path normaliser, not Jetty's default compliance, judges
+   * every path (a clear 400 for anything ambiguous, encoded slashes forwarded where a route allows
+   * them); and, unless the application set its own, an error handler that answers Jetty's own
+   * refusals (malformed requests, URIs and headers over the limits) with gantry's short bodies and
+   * reports them to the observers. Off, the proxy leaves the server alone and refuses to start when
+   * a route needs what a connector refuses.
+   */
+  public B configureServer(boolean configure) {
+    this.configureServer = configure;
+    return self();
+  }
+
   /** Builds the proxy; fails when no routes were given. */
   public abstract P build();
 
@@ -76,6 +96,7 @@ public abstract class ProxyBuilder<B extends ProxyBuilder<B, P>, P> {
     if (routes == null) {
       throw new IllegalStateException("routes (expected: a RouteTable)");
     }
-    return new ProxySettings(routes, listener, forwardedHeaders, maxQueuedPerUpstream, maxConnectionsPerUpstream);
+    return new ProxySettings(routes, ProxyObserver.all(observers), forwardedHeaders, maxQueuedPerUpstream,
+        maxConnectionsPerUpstream, configureServer);
   }
 }

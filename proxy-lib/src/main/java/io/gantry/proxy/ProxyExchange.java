@@ -6,7 +6,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.server.Request;
 
 /**
- * One request passing through the proxy, as {@link ProxyListener}s, access logs and metrics see
+ * One request passing through the proxy, as {@link ProxyObserver}s, access logs and metrics see
  * it, whichever engine served it. Byte counters grow while the bodies stream; everything else is
  * fixed once the request is routed.
  *
@@ -23,6 +23,7 @@ public final class ProxyExchange {
   private final String method;
   private final Arrival arrival;
   private final long startNanos;
+  private final String mountPath;
   private final AtomicBoolean completed = new AtomicBoolean();
   private volatile Route route;
   private volatile String path;
@@ -32,11 +33,12 @@ public final class ProxyExchange {
   private volatile Router.Refuse refusal;
   private volatile Throwable clientFailure;
 
-  ProxyExchange(String requestId, String method, Arrival arrival, long startNanos) {
+  ProxyExchange(String requestId, String method, Arrival arrival, long startNanos, String mountPath) {
     this.requestId = requestId;
     this.method = method;
     this.arrival = arrival;
     this.startNanos = startNanos;
+    this.mountPath = mountPath;
   }
 
   /**
@@ -71,7 +73,15 @@ public final class ProxyExchange {
     return arrival;
   }
 
-  /** The normalised path, or {@code null} when the raw path was refused. */
+  /**
+   * Where the proxy is mounted ({@code /registry} for a servlet at {@code /registry/*}), which the
+   * routed {@link #path()} is relative to; empty at the root.
+   */
+  public String mountPath() {
+    return mountPath;
+  }
+
+  /** The normalised path routed on (within the mount), or {@code null} when the raw path was refused. */
   public String path() {
     return path;
   }

@@ -4,6 +4,7 @@ import io.gantry.proxy.Router.Decision;
 import io.gantry.proxy.Router.Forward;
 import io.gantry.proxy.Router.Refuse;
 import io.gantry.proxy.header.ForwardedHeaders;
+import io.gantry.proxy.header.HeaderRules;
 import io.gantry.proxy.header.ResponseHeaderRewriter;
 import io.gantry.proxy.route.HostNames;
 import io.gantry.proxy.route.RouteTable;
@@ -11,9 +12,9 @@ import io.gantry.proxy.upstream.Upstream;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.server.Request;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +38,8 @@ final class ProxyFlow {
 
   private final ProxySettings settings;
   private volatile Router router;
-  private final Map<Upstream, ResponseHeaderRewriter> rewriters = new ConcurrentHashMap<>();
+  /** Per mount path (one, unless a servlet is mapped twice), the rewriter of each upstream. */
+  private final Map<String, Map<Upstream, ResponseHeaderRewriter>> rewriters = new ConcurrentHashMap<>();
 
   ProxyFlow(ProxySettings settings) {
     this.settings = settings;
@@ -61,26 +63,51 @@ final class ProxyFlow {
 
   /**
    * Starts the exchange of {@code clientRequest} (the core request, also under a servlet one):
-   * decides where it goes, keeps the exchange on the request for access logs, and tells listeners.
+   * decides where it goes, keeps the exchange on the request for access logs, and tells observers.
+   *
+   * @param rawPath the percent-encoded path to route on: the request's, or the part within a mount
+   * @param mountPath where the proxy is mounted ({@code /registry}), put back in rewritten
+   *     response headers; empty at the root
+   * @param passUnmatched whether a request no route matches is left to the next handler: then
+   *     nothing is recorded and {@code null} is returned
    */
-  ProxyExchange begin(Request clientRequest) {
+  ProxyExchange begin(Request clientRequest, String rawPath, String mountPath, boolean passUnmatched) {
     Arrival arrival = Arrival.of(clientRequest);
+    Decision decision = router.decide(arrival, rawPath, clientRequest.getHttpURI().getQuery(),
+        path -> new CoreRequestView(clientRequest, arrival, path));
+    if (passUnmatched && decision instanceof Refuse refuse && refuse.route() == null
+        && (refuse.status() == 404 || (refuse.status() == 421 && !arrival.misdirected()))) {
+      return null;
+    }
     ProxyExchange exchange = new ProxyExchange(
         ProxyExchange.requestId(clientRequest.getHeaders().get(ProxiedHeaders.REQUEST_ID)),
-        clientRequest.getMethod(), arrival, System.nanoTime());
+        clientRequest.getMethod(), arrival, System.nanoTime(), mountPath);
     clientRequest.setAttribute(ProxyExchange.ATTRIBUTE, exchange);
-    HttpURI uri = clientRequest.getHttpURI();
-    Decision decision = router.decide(arrival, uri.getPath(), uri.getQuery(),
-        path -> new CoreRequestView(clientRequest, arrival, path));
     if (decision instanceof Forward forward) {
       exchange.forwarded(forward);
-      settings.listener().onRouted(exchange);
+      settings.observer().onRouted(exchange);
     } else {
       Refuse refuse = (Refuse) decision;
       exchange.refused(refuse);
-      settings.listener().onRefused(exchange, refuse.status(), refuse.reason());
+      settings.observer().onRefused(exchange, refuse.status(), refuse.reason());
     }
     return exchange;
+  }
+
+  /**
+   * The answer to a request Jetty refused before routing (a malformed request, a URI or header
+   * over the limits), recorded like gantry's own refusals: an exchange for the access log, {@code
+   * onRefused} and {@code onCompleted}.
+   */
+  ErrorResponse refusedBeforeRouting(Request clientRequest, int status, String reason) {
+    ProxyExchange exchange = ProxyExchange.of(clientRequest);
+    if (exchange == null) {
+      exchange = new ProxyExchange(ProxyExchange.requestId(clientRequest.getHeaders().get(ProxiedHeaders.REQUEST_ID)),
+          clientRequest.getMethod(), Arrival.of(clientRequest), System.nanoTime(), "");
+      clientRequest.setAttribute(ProxyExchange.ATTRIBUTE, exchange);
+    }
+    settings.observer().onRefused(exchange, status, reason);
+    return ErrorResponse.of(status, clientRequest.getHttpURI().getPath(), reason);
   }
 
   /** The answer to a request gantry refused; {@code rawPath} picks the body format when the path was unsafe. */
@@ -107,6 +134,7 @@ final class ProxyFlow {
         Request.getRemoteAddr(clientRequest), arrival.secure(), arrival.authority(),
         HostNames.authority(Request.getLocalAddr(clientRequest), arrival.localPort(), arrival.secure()));
     settings.forwardedHeaders().apply(connection, name -> ProxiedHeaders.joined(client, name), upstream);
+    exchange.route().requestHeaders().applyTo(upstream); // cannot name the headers above: refused at build time
   }
 
   /** {@code 1.1 gantry}: RFC 9110 7.6.3, the protocol version without the name when it is HTTP. */
@@ -119,18 +147,32 @@ final class ProxyFlow {
   /** Hands the upstream response's headers that reach the client to {@code sink}, rewritten to the public URL. */
   void clientResponseHeaders(ProxyExchange exchange, HttpFields upstream, ProxiedHeaders.Sink sink) {
     Upstream target = exchange.route().upstream();
-    ResponseHeaderRewriter rewriter = rewriters.get(target);
-    if (rewriter == null) {
-      rewriter = rewriters.computeIfAbsent(target, ResponseHeaderRewriter::new);
+    String mount = exchange.mountPath();
+    Map<Upstream, ResponseHeaderRewriter> byUpstream = rewriters.get(mount);
+    if (byUpstream == null) {
+      byUpstream = rewriters.computeIfAbsent(mount, m -> new ConcurrentHashMap<>());
     }
+    ResponseHeaderRewriter rewriter = byUpstream.get(target);
+    if (rewriter == null) {
+      rewriter = byUpstream.computeIfAbsent(target, u -> new ResponseHeaderRewriter(u, mount));
+    }
+    HeaderRules rules = exchange.route().responseHeaders();
+    ProxiedHeaders.Sink client = rules.isEmpty() ? sink : (field, value) -> {
+      if (!rules.drops(field.getLowerCaseName())) {
+        sink.add(field, value);
+      }
+    };
     ProxiedHeaders.copyResponseHeaders(upstream, rewriter, exchange.arrival().secure() ? "https" : "http",
-        exchange.authority(), sink);
+        exchange.authority(), client);
+    for (HttpField field : rules.additions()) {
+      sink.add(field, field.getValue());
+    }
   }
 
   // ---- failures --------------------------------------------------------------------------------
 
   /**
-   * The answer when the exchange failed before the response was committed, told to listeners
+   * The answer when the exchange failed before the response was committed, told to observers
    * either way. A request body the client broke, cut short or stopped sending is the client's
    * failure (400/408, never counted against the upstream); anything else is the upstream's.
    *
@@ -143,10 +185,10 @@ final class ProxyFlow {
     int status;
     if (clientFailure != null) {
       status = UpstreamFailures.clientStatus(clientFailure);
-      settings.listener().onClientFailure(exchange, status, clientFailure);
+      settings.observer().onClientFailure(exchange, status, clientFailure);
     } else {
       status = expectsContinue && upstreamStatus >= 200 ? upstreamStatus : UpstreamFailures.status(failure);
-      settings.listener().onUpstreamFailure(exchange, status, failure);
+      settings.observer().onUpstreamFailure(exchange, status, failure);
     }
     if (LOG.isDebugEnabled()) {
       LOG.debug("{} route {} failed ({}): {}", exchange.requestId(), exchange.routeName(),
@@ -157,10 +199,10 @@ final class ProxyFlow {
 
   // ---- end -------------------------------------------------------------------------------------
 
-  /** Ends the exchange for listeners, once, however it ended; {@code status} is what the client got. */
+  /** Ends the exchange for observers, once, however it ended; {@code status} is what the client got. */
   void complete(ProxyExchange exchange, int status) {
     if (exchange.complete()) {
-      settings.listener().onCompleted(exchange, status);
+      settings.observer().onCompleted(exchange, status);
     }
   }
 }

@@ -33,8 +33,11 @@ public class RoutingProxyHandler extends Handler.Abstract implements RoutingProx
   /** Each upstream's forwarder, found when the routes are set, not per request. */
   private final Map<Upstream, UpstreamForwarder> forwarderByUpstream = new ConcurrentHashMap<>();
 
-  RoutingProxyHandler(ProxySettings settings) {
+  private final boolean passUnmatched;
+
+  RoutingProxyHandler(ProxySettings settings, boolean passUnmatched) {
     this.flow = new ProxyFlow(settings);
+    this.passUnmatched = passUnmatched;
   }
 
   @Override
@@ -52,6 +55,7 @@ public class RoutingProxyHandler extends Handler.Abstract implements RoutingProx
 
   @Override
   protected void doStart() throws Exception {
+    ServerSetup.prepare(getServer(), flow.routes(), flow, flow.settings().configureServer());
     super.doStart();
     startClients(flow.routes());
   }
@@ -98,7 +102,10 @@ public class RoutingProxyHandler extends Handler.Abstract implements RoutingProx
 
   @Override
   public boolean handle(Request clientRequest, Response clientResponse, Callback callback) {
-    ProxyExchange exchange = flow.begin(clientRequest);
+    ProxyExchange exchange = flow.begin(clientRequest, clientRequest.getHttpURI().getPath(), "", passUnmatched);
+    if (exchange == null) {
+      return false; // no route, and the next handler may have one
+    }
     Callback completion = new Completion(exchange, clientResponse, callback);
     Forward forward = exchange.forward();
     if (forward == null) {
@@ -146,11 +153,30 @@ public class RoutingProxyHandler extends Handler.Abstract implements RoutingProx
 
   /** Configures a {@link RoutingProxyHandler}; see {@link ProxyBuilder} for the settings. */
   public static final class Builder extends ProxyBuilder<Builder, RoutingProxyHandler> {
+    private boolean passUnmatched;
+
     private Builder() {}
+
+    /**
+     * Whether a request no route matches is left to the handlers after this one (default off:
+     * answered 404, or 421 on TLS). On, the proxy can sit in front of an application's own
+     * handlers in a {@code Handler.Sequence}; refusals for safety (an SNI/Host mismatch, an unsafe
+     * path, TRACE) are still answered by the proxy.
+     *
+     * <pre>{@code
+     * server.setHandler(new Handler.Sequence(
+     *     RoutingProxyHandler.builder().routes(routes).passUnmatched(true).build(),
+     *     applicationHandler));
+     * }</pre>
+     */
+    public Builder passUnmatched(boolean pass) {
+      this.passUnmatched = pass;
+      return this;
+    }
 
     @Override
     public RoutingProxyHandler build() {
-      return new RoutingProxyHandler(settings());
+      return new RoutingProxyHandler(settings(), passUnmatched);
     }
   }
 }

@@ -10,8 +10,10 @@ import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletMapping;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.MappingMatch;
 import java.io.IOException;
 import java.util.Collections;
 import java.util.Enumeration;
@@ -26,6 +28,7 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.HttpFields;
@@ -40,7 +43,7 @@ import org.eclipse.jetty.util.Callback;
  * buffering, no size limit); it overrides Jetty's hooks only and hands every decision to the same
  * steps as {@link RoutingProxyHandler}: the SNI/Host check, path safety and routing ({@link
  * Router}), the headers that cross in each direction, who is to blame for a failure, and the
- * listener events.
+ * observer events.
  *
  * <p>Embedding takes a few lines; the servlet must be async-supported, which {@link #toHolder()}
  * takes care of:
@@ -81,8 +84,11 @@ public class RoutingProxyServlet extends AsyncProxyServlet implements RoutingPro
   private final transient Map<UpstreamClients.Key, HttpClient> clients = new ConcurrentHashMap<>();
   private transient UpstreamClients.Key pendingKey;
 
-  RoutingProxyServlet(ProxySettings settings) {
+  private final boolean keepMountPath;
+
+  RoutingProxyServlet(ProxySettings settings, boolean keepMountPath) {
     this.flow = new ProxyFlow(settings);
+    this.keepMountPath = keepMountPath;
   }
 
   /** A holder for this servlet with async support on, ready for {@code addServlet(holder, "/*")}. */
@@ -113,6 +119,11 @@ public class RoutingProxyServlet extends AsyncProxyServlet implements RoutingPro
     pendingKey = routes.isEmpty()
         ? new UpstreamClients.Key(Upstream.DEFAULT_CONNECT_TIMEOUT, null, false)
         : UpstreamClients.Key.of(routes.routes().get(0).upstream());
+    ServletContextHandler context = ServletContextHandler.getServletContextHandler(config.getServletContext());
+    if (flow.settings().configureServer()) {
+      context.getServletHandler().setDecodeAmbiguousURIs(true); // gantry's PathNormalizer judges paths
+    }
+    ServerSetup.prepare(context.getServer(), routes, flow, flow.settings().configureServer());
     try {
       super.init(new DefaultingConfig(config, defaults));
       clients.put(pendingKey, getHttpClient());
@@ -189,8 +200,24 @@ public class RoutingProxyServlet extends AsyncProxyServlet implements RoutingPro
 
   @Override
   protected String rewriteTarget(HttpServletRequest clientRequest) {
-    Forward forward = flow.begin(core(clientRequest)).forward();
+    org.eclipse.jetty.server.Request core = core(clientRequest);
+    String rawPath = core.getHttpURI().getPath();
+    String mount = keepMountPath ? "" : mountPath(clientRequest);
+    if (!mount.isEmpty() && rawPath.startsWith(mount)
+        && (rawPath.length() == mount.length() || rawPath.charAt(mount.length()) == '/')) {
+      rawPath = rawPath.length() == mount.length() ? "/" : rawPath.substring(mount.length());
+    } else {
+      mount = "";
+    }
+    Forward forward = flow.begin(core, rawPath, mount, false).forward();
     return forward == null ? null : forward.target();
+  }
+
+  /** The context path, and the servlet path of a prefix mapping ({@code /registry/*}): what routes never see. */
+  private static String mountPath(HttpServletRequest clientRequest) {
+    HttpServletMapping mapping = clientRequest.getHttpServletMapping();
+    String servletPath = mapping != null && mapping.getMappingMatch() == MappingMatch.PATH ? clientRequest.getServletPath() : "";
+    return clientRequest.getContextPath() + servletPath;
   }
 
   @Override
@@ -389,11 +416,25 @@ public class RoutingProxyServlet extends AsyncProxyServlet implements RoutingPro
 
   /** Configures a {@link RoutingProxyServlet}; see {@link ProxyBuilder} for the settings. */
   public static final class Builder extends ProxyBuilder<Builder, RoutingProxyServlet> {
+    private boolean keepMountPath;
+
     private Builder() {}
+
+    /**
+     * Whether routes see, and upstreams receive, the path the servlet is mounted at (default off).
+     * Off, a servlet mapped to {@code /registry/*} (in context {@code /app}) routes and forwards
+     * {@code /app/registry/v2/x} as {@code /v2/x}, like Jetty's {@code ProxyServlet.Transparent} and
+     * Spring Cloud Gateway's {@code StripPrefix}, and puts {@code /app/registry} back into rewritten
+     * {@code Location}, {@code Link} and the like. On, the full request path is used.
+     */
+    public Builder keepMountPath(boolean keep) {
+      this.keepMountPath = keep;
+      return this;
+    }
 
     @Override
     public RoutingProxyServlet build() {
-      return new RoutingProxyServlet(settings());
+      return new RoutingProxyServlet(settings(), keepMountPath);
     }
   }
 }

@@ -50,7 +50,7 @@ class ClientFailureTest {
   void start() throws Exception {
     backend = new Backend("backend");
     RouteTable routes = RouteTable.builder().route(Route.of("uploads", any(), Upstream.of(backend.url("/")))).build();
-    ProxyListener recorder = new ProxyListener() {
+    ProxyObserver recorder = new ProxyObserver() {
       @Override
       public void onUpstreamFailure(ProxyExchange exchange, int status, Throwable failure) {
         upstreamFailures.add(status + " " + failure);
@@ -67,7 +67,7 @@ class ClientFailureTest {
         done.countDown();
       }
     };
-    proxy = new Proxy(engine, b -> b.routes(routes).listener(recorder));
+    proxy = new Proxy(engine, b -> b.routes(routes).observer(recorder));
   }
 
   @AfterEach

@@ -64,7 +64,7 @@ class RoutingProxyTest {
         .route(Route.builder("slashes").when(host("npm.example.com")).to(uiUp).allowEncodedSlashes(true).build())
         .route(Route.of("plain-port", listener("plain").and(host("*.ports.example.com")), hostedUp))
         .build();
-    ProxyListener listener = new ProxyListener() {
+    ProxyObserver listener = new ProxyObserver() {
       @Override
       public void onRouted(ProxyExchange e) {
         events.add("routed " + e.routeName() + " " + e.requestId());
@@ -85,7 +85,7 @@ class RoutingProxyTest {
         events.add("completed " + e.routeName() + " " + status + " in=" + e.bytesIn() + " out=" + e.bytesOut());
       }
     };
-    proxy = new Proxy(engine, b -> b.routes(routes).listener(listener));
+    proxy = new Proxy(engine, b -> b.routes(routes).observer(listener));
   }
 
   @AfterEach

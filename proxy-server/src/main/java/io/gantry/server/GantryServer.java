@@ -148,7 +148,7 @@ public final class GantryServer {
 
   private <B extends ProxyBuilder<B, ?>> B configure(B builder) {
     return builder.routes(routes)
-        .listener(proxyMetrics)
+        .observer(proxyMetrics)
         .forwardedHeaders(config.forwardedHeaders())
         .maxQueuedPerUpstream(config.maxQueuedPerUpstream());
   }

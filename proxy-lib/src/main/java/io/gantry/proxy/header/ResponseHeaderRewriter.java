@@ -24,8 +24,24 @@ public final class ResponseHeaderRewriter {
   private final String prefixWithoutSlash;
   private final String upstreamAuthority;
   private final String upstreamHostOnly;
+  private final String publicPrefix;
 
   public ResponseHeaderRewriter(Upstream upstream) {
+    this(upstream, "");
+  }
+
+  /**
+   * A rewriter for a proxy reached under {@code publicPrefix} (a servlet mounted at {@code
+   * /registry/*}): the upstream's prefix becomes the public one, {@code /repository/docker-hosted/v2/x}
+   * → {@code /registry/v2/x}.
+   *
+   * @param publicPrefix empty, or a path starting with {@code /} and not ending with one
+   */
+  public ResponseHeaderRewriter(Upstream upstream, String publicPrefix) {
+    if (publicPrefix == null || (!publicPrefix.isEmpty() && (!publicPrefix.startsWith("/") || publicPrefix.endsWith("/")))) {
+      throw new IllegalArgumentException("publicPrefix: '" + publicPrefix + "' (expected: empty, or /path without a trailing /)");
+    }
+    this.publicPrefix = publicPrefix;
     this.prefix = upstream.prefix();
     this.prefixWithoutSlash = prefix.substring(0, prefix.length() - 1);
     // Upstream.host() keeps the brackets of an IPv6 literal (java.net.URI does); add them only if missing.
@@ -130,6 +146,11 @@ public final class ResponseHeaderRewriter {
   }
 
   private String stripPrefix(String pathAndMore) {
+    String path = upstreamToPublic(pathAndMore);
+    return publicPrefix.isEmpty() ? path : publicPrefix + path;
+  }
+
+  private String upstreamToPublic(String pathAndMore) {
     if (prefix.length() == 1) {
       return pathAndMore;
     }

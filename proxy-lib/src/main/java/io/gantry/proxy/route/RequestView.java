@@ -1,5 +1,8 @@
 package io.gantry.proxy.route;
 
+import io.gantry.proxy.path.PathNormalizer;
+import io.gantry.proxy.path.UnsafePathException;
+import io.gantry.proxy.validation.InvalidSettingException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -10,8 +13,7 @@ import java.util.TreeMap;
  *
  * <p>{@link #host()} is lower case without port or trailing dot, taken from the TLS SNI name when
  * the client sent one and from the {@code Host} header otherwise; {@link #path()} is the
- * normalised, still percent-encoded path (dot segments resolved, see
- * {@code io.gantry.proxy.path.PathNormalizer}).
+ * normalised, still percent-encoded path (dot segments resolved, see {@link PathNormalizer}).
  */
 public interface RequestView {
 
@@ -64,8 +66,20 @@ public interface RequestView {
       return this;
     }
 
+    /**
+     * Sets the path as a client would send it (percent-encoded); it is normalised as the proxy
+     * normalises it before routing ({@link PathNormalizer}), so a strategy under test sees what it
+     * sees in production.
+     *
+     * @throws InvalidSettingException (setting {@code path}) for a path the proxy refuses with 400
+     */
     public Builder path(String path) {
-      this.path = Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(path, "path");
+      try {
+        this.path = PathNormalizer.normalize(path);
+      } catch (UnsafePathException e) {
+        throw new InvalidSettingException("path", "'" + path + "' (expected: a path the proxy forwards: " + e.getMessage() + ")");
+      }
       return this;
     }
 

@@ -1,5 +1,6 @@
 package io.gantry.proxy.route;
 
+import io.gantry.proxy.header.HeaderRules;
 import io.gantry.proxy.upstream.Upstream;
 import io.gantry.proxy.validation.InvalidSettingException;
 import java.util.Objects;
@@ -20,6 +21,8 @@ public final class Route {
   private final RouteStrategy strategy;
   private final Upstream upstream;
   private final boolean allowEncodedSlashes;
+  private final HeaderRules requestHeaders;
+  private final HeaderRules responseHeaders;
 
   private Route(Builder b) {
     if (b.name == null || b.name.isBlank()) {
@@ -29,6 +32,8 @@ public final class Route {
     this.strategy = Objects.requireNonNull(b.strategy, "route " + name + ": strategy");
     this.upstream = Objects.requireNonNull(b.upstream, "route " + name + ": upstream");
     this.allowEncodedSlashes = b.allowEncodedSlashes;
+    this.requestHeaders = b.requestHeaders;
+    this.responseHeaders = b.responseHeaders;
   }
 
   /** A route matching {@code strategy}, sent to {@code upstream}. */
@@ -57,10 +62,21 @@ public final class Route {
     return allowEncodedSlashes;
   }
 
+  /** Headers set, added or removed on the upstream request, after gantry's own; none by default. */
+  public HeaderRules requestHeaders() {
+    return requestHeaders;
+  }
+
+  /** Headers set, added or removed on the client response, after gantry's rewriting; none by default. */
+  public HeaderRules responseHeaders() {
+    return responseHeaders;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof Route r && r.name.equals(name) && r.strategy.equals(strategy)
-        && r.upstream.equals(upstream) && r.allowEncodedSlashes == allowEncodedSlashes;
+        && r.upstream.equals(upstream) && r.allowEncodedSlashes == allowEncodedSlashes
+        && r.requestHeaders.equals(requestHeaders) && r.responseHeaders.equals(responseHeaders);
   }
 
   @Override
@@ -71,7 +87,9 @@ public final class Route {
   /** {@code name: rule -> upstream}, the way the route table prints it. */
   @Override
   public String toString() {
-    return name + ": " + strategy + " -> " + upstream + (allowEncodedSlashes ? " (encoded slashes allowed)" : "");
+    return name + ": " + strategy + " -> " + upstream + (allowEncodedSlashes ? " (encoded slashes allowed)" : "")
+        + (requestHeaders.isEmpty() ? "" : " [request: " + requestHeaders + "]")
+        + (responseHeaders.isEmpty() ? "" : " [response: " + responseHeaders + "]");
   }
 
   /** Builds a {@link Route}. */
@@ -80,6 +98,8 @@ public final class Route {
     private RouteStrategy strategy = RouteStrategies.any();
     private Upstream upstream;
     private boolean allowEncodedSlashes;
+    private HeaderRules requestHeaders = HeaderRules.NONE;
+    private HeaderRules responseHeaders = HeaderRules.NONE;
 
     private Builder(String name) {
       this.name = name;
@@ -103,6 +123,18 @@ public final class Route {
     /** Forward {@code %2F} in paths instead of refusing it (some Nexus formats need it). */
     public Builder allowEncodedSlashes(boolean allow) {
       this.allowEncodedSlashes = allow;
+      return this;
+    }
+
+    /** Headers to set, add or remove on the upstream request ({@link HeaderRules#forRequests()}). */
+    public Builder requestHeaders(HeaderRules rules) {
+      this.requestHeaders = Objects.requireNonNull(rules, "requestHeaders");
+      return this;
+    }
+
+    /** Headers to set, add or remove on the client response ({@link HeaderRules#forResponses()}). */
+    public Builder responseHeaders(HeaderRules rules) {
+      this.responseHeaders = Objects.requireNonNull(rules, "responseHeaders");
       return this;
     }
 

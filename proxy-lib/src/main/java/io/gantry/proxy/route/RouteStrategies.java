@@ -175,6 +175,25 @@ public final class RouteStrategies {
     return parts.size() == 1 ? parts.get(0) : new Strategies.Or(parts);
   }
 
+  /**
+   * {@code strategy} under the name of the rule it implements, so that the route table, {@code
+   * /routes} and {@code gantry explain} print {@code rule} instead of a lambda's class name.
+   * Equal when both the rule and the strategy are.
+   *
+   * <pre>{@code
+   * RouteStrategy teamA = named("team(a)", request -> request.path().startsWith("/v2/team-a/"));
+   * }</pre>
+   */
+  public static RouteStrategy named(String rule, RouteStrategy strategy) {
+    if (rule == null || rule.isBlank()) {
+      throw new InvalidSettingException("rule", "'" + rule + "' (expected: the rule as a user would write it)");
+    }
+    if (strategy == null) {
+      throw new InvalidSettingException("strategy", "null (expected: a strategy)");
+    }
+    return new Strategies.Named(rule.trim(), strategy);
+  }
+
   /** Matches when {@code strategy} does not. */
   public static RouteStrategy not(RouteStrategy strategy) {
     if (strategy == null) {

@@ -11,8 +11,11 @@ package io.gantry.proxy.route;
  * <pre>{@code
  * RouteStrategy pull = host("registry.example.com").and(method("GET", "HEAD"));
  * RouteStrategy uiOrAgents = pathPrefix("/v2/", "/v1/").or(userAgent("docker"));
- * RouteStrategy mine = request -> request.header("X-Team") != null;   // a user's own
+ * RouteStrategy mine = RouteStrategy.named("header(X-Team)", request -> request.header("X-Team") != null);
  * }</pre>
+ *
+ * <p>A lambda prints as its class name; give your own strategies a {@code toString()}, or wrap a
+ * lambda with {@link #named}, so the table prints the rule.
  */
 @FunctionalInterface
 public interface RouteStrategy {
@@ -33,5 +36,10 @@ public interface RouteStrategy {
   /** A strategy matching when this one does not ({@code !a}). */
   default RouteStrategy negate() {
     return RouteStrategies.not(this);
+  }
+
+  /** {@code strategy} printed as {@code rule}; see {@link RouteStrategies#named}. */
+  static RouteStrategy named(String rule, RouteStrategy strategy) {
+    return RouteStrategies.named(rule, strategy);
   }
 }

@@ -224,6 +224,19 @@ final class Strategies {
     }
   }
 
+  /** A user's strategy (often a lambda) with the rule it implements as its printed form. */
+  record Named(String rule, RouteStrategy strategy) implements RouteStrategy {
+    @Override
+    public boolean matches(RequestView request) {
+      return strategy.matches(request);
+    }
+
+    @Override
+    public String toString() {
+      return rule;
+    }
+  }
+
   static boolean containsIgnoreCase(String value, String lowerNeedle) {
     int n = lowerNeedle.length();
     int last = value.length() - n;

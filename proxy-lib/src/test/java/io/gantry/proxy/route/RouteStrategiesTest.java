@@ -338,4 +338,26 @@ class RouteStrategiesTest {
     org.junit.jupiter.api.Assertions.assertEquals(header("X-Team", "Blue"), header("x-team", "blue"));
     org.junit.jupiter.api.Assertions.assertEquals(header("X-Team", "Blue").hashCode(), header("x-team", "blue").hashCode());
   }
+
+  @Test
+  void aNamedLambdaPrintsAsItsRuleAndStillMatches() {
+    RouteStrategy teamA = RouteStrategy.named("team(a)", r -> r.path().startsWith("/v2/team-a/"));
+    assertEquals("team(a)", teamA.toString());
+    assertEquals("host(registry.example.com) && team(a)", host("registry.example.com").and(teamA).toString());
+    assertTrue(teamA.matches(RequestView.builder().path("/v2/team-a/app/manifests/1").build()));
+    assertFalse(teamA.matches(RequestView.builder().path("/v2/team-b/app/manifests/1").build()));
+    assertEquals("rule", assertThrows(InvalidSettingException.class, () -> RouteStrategy.named(" ", r -> true)).setting());
+  }
+
+  @Test
+  void theTestViewNormalisesPathsAsTheProxyDoes() {
+    assertEquals("/v2/b", RequestView.builder().path("/v2/a/../b").build().path());
+    assertEquals("/v2/x", RequestView.builder().path("//v2//x").build().path());
+    // A strategy under test sees /v2/team-b here, as it would in production.
+    RouteStrategy teamA = pathPrefix("/v2/team-a/");
+    assertFalse(teamA.matches(RequestView.builder().path("/v2/team-a/../team-b/x").build()));
+    InvalidSettingException e = assertThrows(InvalidSettingException.class,
+        () -> RequestView.builder().path("/v2/../../service"));
+    assertEquals("path", e.setting());
+  }
 }

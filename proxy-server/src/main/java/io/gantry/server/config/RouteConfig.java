@@ -1,6 +1,7 @@
 package io.gantry.server.config;
 
 import com.typesafe.config.Config;
+import io.gantry.proxy.header.HeaderRules;
 import io.gantry.proxy.route.Route;
 import io.gantry.proxy.route.RouteStrategy;
 import io.gantry.proxy.upstream.Upstream;
@@ -22,6 +23,8 @@ import java.util.List;
  * @param userStrategy a user strategy class, or {@code null}
  * @param to the upstream name
  * @param allowEncodedSlashes whether {@code %2F} in paths is forwarded
+ * @param requestHeaders headers set, added or removed on the upstream request
+ * @param responseHeaders headers set, added or removed on the client response
  * @param strategy the compiled conditions
  * @param file the file the route is declared in
  * @param line the line it is declared on
@@ -38,6 +41,8 @@ public record RouteConfig(
     UserStrategy userStrategy,
     String to,
     boolean allowEncodedSlashes,
+    HeaderRules requestHeaders,
+    HeaderRules responseHeaders,
     RouteStrategy strategy,
     String file,
     int line) {
@@ -51,7 +56,8 @@ public record RouteConfig(
 
   /** The library route, sent to {@code upstream}. */
   public Route toRoute(Upstream upstream) {
-    return Route.builder(name).when(strategy).to(upstream).allowEncodedSlashes(allowEncodedSlashes).build();
+    return Route.builder(name).when(strategy).to(upstream).allowEncodedSlashes(allowEncodedSlashes)
+        .requestHeaders(requestHeaders).responseHeaders(responseHeaders).build();
   }
 
   /**

@@ -23,7 +23,7 @@ import java.util.function.Supplier;
  */
 final class RoutesReader {
   private static final List<String> KEYS = List.of("name", "listener", "host", "method", "path",
-      "user-agent", "header", "strategy", "to", "allow-encoded-slashes");
+      "user-agent", "header", "strategy", "to", "allow-encoded-slashes", "headers");
   private static final List<String> DEFAULT_KEYS = List.of("allow-encoded-slashes");
   private static final List<String> TEXT_MATCH_KEYS = List.of("contains", "regex");
   private static final List<String> HEADER_KEYS = List.of("name", "contains", "regex");
@@ -31,11 +31,13 @@ final class RoutesReader {
   private final ConfigValues values;
   private final Problems problems;
   private final UserStrategies userStrategies;
+  private final HeaderRulesReader headerRules;
 
   RoutesReader(ConfigValues values) {
     this.values = values;
     this.problems = values.problems();
     this.userStrategies = new UserStrategies(values);
+    this.headerRules = new HeaderRulesReader(values);
   }
 
   /** The valid routes in order; references to listeners and upstreams are checked against the names given. */
@@ -125,13 +127,14 @@ final class RoutesReader {
           + Suggestions.expectedOneOf(to, upstreamNames));
     }
     Boolean encodedSlashes = values.bool(r, "allow-encoded-slashes", true);
+    HeaderRulesReader.Legs headers = headerRules.read(r);
     if (problems.errorCount() > before || name == null || to == null || encodedSlashes == null) {
       return null;
     }
     RouteStrategy strategy = parts.isEmpty() ? RouteStrategies.any() : RouteStrategies.and(parts.toArray(RouteStrategy[]::new));
     return new RouteConfig(index, name, ConfigValues.listOf(listeners), ConfigValues.listOf(hosts),
         ConfigValues.listOf(methods), ConfigValues.listOf(paths), userAgent, header,
-        user == null ? null : user.config(), to, encodedSlashes, strategy,
+        user == null ? null : user.config(), to, encodedSlashes, headers.request(), headers.response(), strategy,
         problems.fileOf(r.origin()), problems.lineOf(r.origin()));
   }
 

@@ -7,7 +7,7 @@ import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.LockFreeExponentiallyDecayingReservoir;
 import com.codahale.metrics.Timer;
 import io.gantry.proxy.ProxyExchange;
-import io.gantry.proxy.ProxyListener;
+import io.gantry.proxy.ProxyObserver;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,7 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Dropwizard metrics for the proxy, fed by its {@link ProxyListener} events (either engine).
+ * Dropwizard metrics for the proxy, fed by its {@link ProxyObserver} events (either engine).
  *
  * <p>Per route, under {@code gantry.route.<name>.}: {@code requests} (Timer, latency until the
  * exchange completed), {@code responses.1xx} .. {@code responses.5xx} (Meters), {@code bytes-in}
@@ -34,11 +34,11 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>{@code
  * ProxyMetrics metrics = new ProxyMetrics(registry, List.of("pull", "push"));
- * RoutingProxyHandler proxy = RoutingProxyHandler.builder().routes(table).listener(metrics).build();
+ * RoutingProxyHandler proxy = RoutingProxyHandler.builder().routes(table).observer(metrics).build();
  * metrics.registerCertificateExpiry("registry.example.com", certificate.getNotAfter().toInstant());
  * }</pre>
  */
-public final class ProxyMetrics implements ProxyListener {
+public final class ProxyMetrics implements ProxyObserver {
   /** The prefix of per-route metrics. */
   public static final String ROUTE_PREFIX = "gantry.route.";
   /** The prefix of metrics for requests that matched no route. */

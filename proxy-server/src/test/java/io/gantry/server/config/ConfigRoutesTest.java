@@ -204,4 +204,40 @@ class ConfigRoutesTest {
     assertEquals("gantry.routes[4]", c.warnings().get(0).path());
     assertTrue(c.warnings().get(0).message().contains("route 'route-4'"), () -> c.warnings().toString());
   }
+
+  @Test
+  void headerRulesPerRouteReachTheLibraryRoute() {
+    String text = minimal("""
+          routes = [ { to = nexus, headers {
+            request { set { X-Team = a }, add { X-Trace = [on, twice] }, remove = [Cookie] }
+            response { add { X-Frame-Options = DENY }, remove = [X-Powered-By] }
+          } } ]
+        """);
+    GantryConfig c = load(write(dir, "gantry.conf", text));
+    var route = c.routeTable().routes().get(0);
+    assertEquals("set X-Team: a; add X-Trace: on; add X-Trace: twice; remove Cookie", route.requestHeaders().toString());
+    assertEquals("add X-Frame-Options: DENY; remove X-Powered-By", route.responseHeaders().toString());
+  }
+
+  @Test
+  void headerRulesThatWouldForgeForwardingHeadersAreErrorsAtTheirKey() {
+    String text = minimal("""
+          routes = [ { to = nexus, headers {
+            request { set { X-Forwarded-For = "1.2.3.4" } }
+            response { add { Content-Length = "0" }, remoev = [x] }
+          } } ]
+        """);
+    Path file = write(dir, "gantry.conf", text);
+    List<ConfigProblem> errors = TestConfigs.errors(file);
+    assertEquals(3, errors.size(), errors::toString);
+    assertProblem(TestConfigs.find(errors, "gantry.routes[0].headers.request.set.X-Forwarded-For"), file,
+        line(text, "X-Forwarded-For"), "gantry.routes[0].headers.request.set.X-Forwarded-For",
+        "'X-Forwarded-For' (expected: a header gantry does not own");
+    assertProblem(TestConfigs.find(errors, "gantry.routes[0].headers.response.add.Content-Length"), file,
+        line(text, "Content-Length"), "gantry.routes[0].headers.response.add.Content-Length",
+        "'Content-Length' (expected: an end-to-end header");
+    assertProblem(TestConfigs.find(errors, "gantry.routes[0].headers.response.remoev"), file,
+        line(text, "remoev"), "gantry.routes[0].headers.response.remoev",
+        "unknown key (expected one of: set, add, remove; did you mean 'remove'?)");
+  }
 }

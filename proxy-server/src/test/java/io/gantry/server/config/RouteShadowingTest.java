@@ -2,6 +2,7 @@ package io.gantry.server.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.gantry.proxy.header.HeaderRules;
 import io.gantry.proxy.route.RouteStrategies;
 import java.util.Arrays;
 import java.util.List;
@@ -84,7 +85,7 @@ class RouteShadowingTest {
   /** A route from space-separated lists; empty for no condition. */
   private static RouteConfig route(int index, String listeners, String hosts, String methods, String paths) {
     return new RouteConfig(index, "route-" + (index + 1), list(listeners), list(hosts), list(methods), list(paths),
-        null, null, null, "nexus", false, RouteStrategies.any(), "gantry.conf", index + 1);
+        null, null, null, "nexus", false, HeaderRules.NONE, HeaderRules.NONE, RouteStrategies.any(), "gantry.conf", index + 1);
   }
 
   private static List<String> list(String values) {

@@ -69,7 +69,7 @@ public final class Gantry {
     proxyConnector.setHost("127.0.0.1");
     server.addConnector(proxyConnector);
 
-    RoutingProxyServlet servlet = RoutingProxyServlet.builder().routes(routes).listener(proxyMetrics).build();
+    RoutingProxyServlet servlet = RoutingProxyServlet.builder().routes(routes).observer(proxyMetrics).build();
     ServletContextHandler proxy = new ServletContextHandler("/");
     proxy.addServlet(servlet.toHolder(), "/*");
     AdminServer.onlyOnConnectors(proxy, List.of("public"));
