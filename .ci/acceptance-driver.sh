@@ -3,6 +3,7 @@
 #
 #   acceptance-driver.sh start SCENARIO ROUTES_FILE   -> prints the JVM's PID
 #   acceptance-driver.sh stop PID
+#   acceptance-driver.sh reload PID SCENARIO ROUTES_FILE   -> prints the same PID; exit 1 if refused
 #
 # It translates the harness's routes JSON into a gantry config file and starts the built
 # distribution with bin/gantry run, exactly as a user would. Every backend comes from the
@@ -14,7 +15,7 @@ set -euo pipefail
 : "${ACC_ROOT:?}" "${ACC_WORK:?}" "${ACC_CERTS:?}"
 here=$(cd "$(dirname "$0")" && pwd)
 project=$(cd "$here/.." && pwd)
-cmd=${1:?usage: acceptance-driver.sh start SCENARIO ROUTES | stop PID}
+cmd=${1:?usage: acceptance-driver.sh start SCENARIO ROUTES | stop PID | reload PID SCENARIO ROUTES}
 
 listening() { # listening PORT...: all ports accept TCP connections
   local p
@@ -75,6 +76,29 @@ stop)
     kill -KILL "$pid" 2>/dev/null || true
     for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   fi
+  ;;
+reload)
+  # Re-render the config as start does, put it in place, and have the running gantry reload it with
+  # bin/gantry reload (the admin endpoint, found through the PID/admin files run left next to the
+  # config, answers with the result once it is in effect). Refused: restore the previous file, exit 1.
+  pid=${2:?pid}; scen=${3:?scenario}; routes=${4:?routes file}
+  d="$ACC_WORK/proxy/$scen"
+  [ -f "$d/gantry.conf" ] || { echo "no gantry.conf in $d (was $scen started?)" >&2; exit 1; }
+  if [ "$(cat "$d/gantry.pid" 2>/dev/null)" != "$pid" ]; then
+    echo "$d/gantry.pid does not name PID $pid" >&2; exit 1
+  fi
+  home=$(unpacked_home)
+  ACC_CERTS="$ACC_CERTS" python3 "$ACC_ROOT/lib/routes.py" "$routes" --json >"$d/scenario.next.json"
+  python3 "$here/acceptance-config.py" "$d/scenario.next.json" "$d" >"$d/gantry.next.conf"
+  cp "$d/gantry.conf" "$d/gantry.prev.conf"
+  mv "$d/gantry.next.conf" "$d/gantry.conf"
+  if "$home/bin/gantry" reload "$d/gantry.conf" >"$d/reload.out" 2>"$d/reload.err"; then
+    mv "$d/scenario.next.json" "$d/scenario.json"
+    echo "$pid"; exit 0
+  fi
+  mv "$d/gantry.prev.conf" "$d/gantry.conf"
+  cat "$d/reload.err" "$d/reload.out" >&2
+  exit 1
   ;;
 *) echo "unknown command $cmd" >&2; exit 2 ;;
 esac

@@ -1,3 +1,6 @@
+// Run it (from the repository's root; without an argument it starts a demo registry of its own):
+//   mvn -q -pl proxy-examples -am install exec:java -DskipTests -Dexec.mainClass=io.gantry.examples.EmbeddedRegistryFront
+// then: curl localhost:8080/v2/library/alpine/manifests/3.20 ; -Dexec.args="8080 http://nexus:8081" uses a real Nexus.
 package io.gantry.examples;
 
 import static io.gantry.proxy.route.RouteStrategies.host;
@@ -18,10 +21,6 @@ import org.eclipse.jetty.server.ServerConnector;
  * gantry inside your own application: a Jetty server whose root context is a registry front for
  * a Nexus, in a dozen lines. Pulls (GET, HEAD) go to the group repository, pushes to the hosted
  * one, everything else to the Nexus UI; a listener logs each exchange.
- *
- * <pre>
- * java -cp ... io.gantry.examples.EmbeddedRegistryFront 8080 http://nexus:8081
- * </pre>
  */
 public final class EmbeddedRegistryFront {
   private EmbeddedRegistryFront() {}
@@ -63,7 +62,8 @@ public final class EmbeddedRegistryFront {
 
   public static void main(String[] args) throws Exception {
     int port = args.length > 0 ? Integer.parseInt(args[0]) : 8080;
-    String nexus = args.length > 1 ? args[1] : "http://127.0.0.1:8081";
+    DemoUpstream demo = args.length > 1 ? null : DemoUpstream.start("demo-registry");
+    String nexus = args.length > 1 ? args[1] : demo.url().replaceAll("/$", "");
     Server server = start(port, nexus);
     System.out.println("routes:\n" + routes(nexus));
     server.join();

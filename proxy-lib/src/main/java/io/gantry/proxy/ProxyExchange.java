@@ -132,9 +132,25 @@ public final class ProxyExchange {
     this.refusal = refuse;
   }
 
-  /** Why gantry answered itself, or null when the request was forwarded. */
-  Router.Refuse refusal() {
+  /** Records what Jetty refused before routing, unless the exchange was already decided. */
+  void refusedBeforeRouting(Router.Refuse refuse) {
+    if (refusal == null && forward == null) {
+      this.refusal = refuse;
+    }
+  }
+
+  /** gantry's own answer (status, kind, reason), or null when the request was forwarded. */
+  Router.Refuse refuse() {
     return refusal;
+  }
+
+  /**
+   * Why gantry (or Jetty, before routing) answered the request itself, or {@code null} when it was
+   * forwarded to an upstream. Set before {@link ProxyObserver#onRefused} is called.
+   */
+  public Refusal refusal() {
+    Router.Refuse r = refusal;
+    return r == null ? null : r.kind();
   }
 
   /** Records that reading the client's request body failed: the client's fault, not the upstream's. */

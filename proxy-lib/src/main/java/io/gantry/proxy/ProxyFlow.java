@@ -106,13 +106,14 @@ final class ProxyFlow {
           clientRequest.getMethod(), Arrival.of(clientRequest), System.nanoTime(), "");
       clientRequest.setAttribute(ProxyExchange.ATTRIBUTE, exchange);
     }
+    exchange.refusedBeforeRouting(new Refuse(status, Refusal.beforeRouting(status), reason, null, null));
     settings.observer().onRefused(exchange, status, reason);
     return ErrorResponse.of(status, clientRequest.getHttpURI().getPath(), reason);
   }
 
   /** The answer to a request gantry refused; {@code rawPath} picks the body format when the path was unsafe. */
   static ErrorResponse refusal(ProxyExchange exchange, String rawPath) {
-    Refuse refuse = exchange.refusal();
+    Refuse refuse = exchange.refuse();
     return ErrorResponse.of(refuse.status(), refuse.path() != null ? refuse.path() : rawPath, refuse.reason());
   }
 

@@ -38,7 +38,11 @@ public interface ProxyObserver {
   /** A route matched and the request is about to go upstream. */
   default void onRouted(ProxyExchange exchange) {}
 
-  /** gantry answered {@code status} itself (misdirected, bad path, no route): no backend was contacted. */
+  /**
+   * gantry answered {@code status} itself (misdirected, bad path, no route, or what Jetty refused
+   * before routing: a malformed request, headers over the limit): no backend was contacted. {@code
+   * reason} is the text the client gets; {@link ProxyExchange#refusal()} is its kind.
+   */
   default void onRefused(ProxyExchange exchange, int status, String reason) {}
 
   /** The upstream could not be reached, timed out or failed; {@code status} is what the client gets. */

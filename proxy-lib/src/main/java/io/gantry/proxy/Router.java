@@ -48,8 +48,11 @@ public final class Router {
   /** Forward to {@code target} (the full upstream URL) on {@code route}. */
   public record Forward(Route route, String path, String target) implements Decision {}
 
-  /** Answer {@code status} without contacting a backend; {@code route} is null unless one matched. */
-  public record Refuse(int status, String reason, Route route, String path) implements Decision {}
+  /**
+   * Answer {@code status} without contacting a backend; {@code kind} says why, for metrics, {@code
+   * reason} in words, for the client; {@code route} is null unless one matched.
+   */
+  public record Refuse(int status, Refusal kind, String reason, Route route, String path) implements Decision {}
 
   /**
    * Decides for a request that arrived as {@code arrival}, with the given raw (percent-encoded)
@@ -59,13 +62,13 @@ public final class Router {
    */
   public Decision decide(Arrival arrival, String rawPath, String rawQuery, Function<String, RequestView> viewOfPath) {
     if (arrival.misdirected()) {
-      return new Refuse(421, "this connection is for " + arrival.sniHost() + ", not " + hostForMessage(arrival.host()),
+      return new Refuse(421, Refusal.MISDIRECTED, "this connection is for " + arrival.sniHost() + ", not " + hostForMessage(arrival.host()),
           null, null);
     }
     Decision decision = decide(rawPath, rawQuery, viewOfPath);
     if (decision instanceof Refuse refuse && refuse.status() == 404
         && !table.acceptsHost(arrival.routingHost(), arrival.localPort(), arrival.listener())) {
-      return new Refuse(arrival.secure() ? 421 : 404,
+      return new Refuse(arrival.secure() ? 421 : 404, Refusal.UNKNOWN_HOST,
           "no routes for " + hostForMessage(arrival.routingHost()) + " on this port", null, refuse.path());
     }
     return decision;
@@ -82,18 +85,18 @@ public final class Router {
     try {
       path = PathNormalizer.normalize(rawPath);
     } catch (UnsafePathException e) {
-      return new Refuse(400, e.getMessage(), null, null);
+      return new Refuse(400, Refusal.UNSAFE_PATH, e.getMessage(), null, null);
     }
     RequestView view = viewOfPath.apply(path);
     if (REFUSED_METHODS.contains(view.method())) {
-      return new Refuse(405, "method " + view.method() + " is not proxied", null, path);
+      return new Refuse(405, Refusal.METHOD_NOT_ALLOWED, "method " + view.method() + " is not proxied", null, path);
     }
     Route route = table.match(view);
     if (route == null) {
-      return new Refuse(404, "no route for this request", null, path);
+      return new Refuse(404, Refusal.NO_ROUTE, "no route for this request", null, path);
     }
     if (!route.allowEncodedSlashes() && path.indexOf("%2F") >= 0) {
-      return new Refuse(400, "encoded slash in path", route, path);
+      return new Refuse(400, Refusal.ENCODED_SLASH, "encoded slash in path", route, path);
     }
     return new Forward(route, path, route.upstream().target(path, rawQuery));
   }

@@ -8,19 +8,14 @@ import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletConfig;
-import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletMapping;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.MappingMatch;
 import java.io.IOException;
-import java.util.Collections;
-import java.util.Enumeration;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.AsyncRequestContent;
@@ -372,40 +367,6 @@ public class RoutingProxyServlet extends AsyncProxyServlet implements RoutingPro
       if (clientRequest.isAsyncStarted()) {
         clientRequest.getAsyncContext().complete();
       }
-    }
-  }
-
-  /** Servlet init parameters with gantry's defaults underneath. */
-  private static final class DefaultingConfig implements ServletConfig {
-    private final ServletConfig config;
-    private final Map<String, String> defaults;
-
-    DefaultingConfig(ServletConfig config, Map<String, String> defaults) {
-      this.config = config;
-      this.defaults = defaults;
-    }
-
-    @Override
-    public String getServletName() {
-      return config.getServletName();
-    }
-
-    @Override
-    public ServletContext getServletContext() {
-      return config.getServletContext();
-    }
-
-    @Override
-    public String getInitParameter(String name) {
-      String value = config.getInitParameter(name);
-      return value != null ? value : defaults.get(name);
-    }
-
-    @Override
-    public Enumeration<String> getInitParameterNames() {
-      Set<String> names = new HashSet<>(defaults.keySet());
-      names.addAll(Collections.list(config.getInitParameterNames()));
-      return Collections.enumeration(names);
     }
   }
 

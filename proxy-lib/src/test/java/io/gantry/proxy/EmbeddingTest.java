@@ -189,6 +189,21 @@ class EmbeddingTest {
   }
 
   @Test
+  void encodedSlashesReachARouteThatAllowsThemThroughTheServletToo() throws Exception {
+    RoutingProxyServlet proxy = RoutingProxyServlet.builder().routes(routes(
+        Route.builder("npm").when(any()).to(hosted()).allowEncodedSlashes(true).build())).build();
+    ServletContextHandler context = new ServletContextHandler("/");
+    context.addServlet(proxy.toHolder(), "/*");
+    start(context);
+    assertEquals(201, RawHttp.get(port(), "/@scope%2Fpackage", "localhost").status());
+    assertEquals("/repository/docker-hosted/@scope%2Fpackage", backend.next().rawTarget());
+    // Ambiguous paths reach gantry's judge, which answers its own clear 400.
+    RawHttp.Reply climb = RawHttp.get(port(), "/a/%2e%2e/%2e%2e/etc", "localhost");
+    assertEquals(400, climb.status());
+    assertTrue(climb.body().startsWith("400 Bad Request: "), climb.body());
+  }
+
+  @Test
   void leftAloneTheServerRefusesToStartWhenARouteNeedsWhatItsConnectorRefuses() {
     RoutingProxyHandler proxy = RoutingProxyHandler.builder().configureServer(false).routes(routes(
         Route.builder("npm").when(any()).to(hosted()).allowEncodedSlashes(true).build())).build();

@@ -70,6 +70,29 @@ class RouterTest {
     }
   }
 
+  /** The kind of every refusal, which metrics name ({@code refused.<label>}) and observers read. */
+  @ParameterizedTest(name = "{0} {1} {2} -> {3}")
+  @CsvSource(delimiter = '|', nullValues = "-", value = {
+      "registry.example.com | -                    | GET   | /v2/../../x   | UNSAFE_PATH        | unsafe-path",
+      "registry.example.com | -                    | TRACE | /v2/          | METHOD_NOT_ALLOWED | method-not-allowed",
+      "registry.example.com | -                    | GET   | /service/     | NO_ROUTE           | no-route",
+      "registry.example.com | -                    | GET   | /v2/a%2fb     | ENCODED_SLASH      | encoded-slash",
+      "other.example.com    | -                    | GET   | /v2/          | UNKNOWN_HOST       | unknown-host",
+      "raw.example.com      | registry.example.com | GET   | /v2/          | MISDIRECTED        | misdirected",
+      "registry.example.com | registry.example.com | GET   | /v2/          | -                  | -",
+  })
+  void refusalsHaveAKind(String host, String sni, String method, String rawPath, Refusal kind, String label) {
+    Arrival arrival = new Arrival(host, host, sni, "https", 443, sni != null);
+    Decision d = TARGETS.decide(arrival, rawPath, null,
+        p -> RequestView.builder().host(arrival.routingHost()).method(method).path(p).build());
+    if (kind == null) {
+      assertInstanceOf(Forward.class, d);
+    } else {
+      assertEquals(kind, assertInstanceOf(Refuse.class, d).kind());
+      assertEquals(label, kind.label());
+    }
+  }
+
   /** The SNI/Host check and the answer for a host nothing serves, from how the request arrived. */
   @ParameterizedTest(name = "sni {0}, host {1}, secure {2} -> {3} {4}")
   @CsvSource(delimiter = '|', nullValues = "-", value = {

@@ -4,8 +4,8 @@ import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.health.HealthCheckRegistry;
 import com.google.inject.AbstractModule;
 import com.google.inject.Singleton;
+import io.gantry.proxy.metrics.ProxyMetrics;
 import io.gantry.server.config.GantryConfig;
-import io.gantry.server.metrics.ProxyMetrics;
 import io.gantry.server.tls.CertificateStore;
 import org.eclipse.jetty.server.RequestLog;
 

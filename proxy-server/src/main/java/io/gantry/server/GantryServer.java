@@ -5,17 +5,25 @@ import com.codahale.metrics.health.HealthCheckRegistry;
 import io.gantry.proxy.ProxyBuilder;
 import io.gantry.proxy.RoutingProxyHandler;
 import io.gantry.proxy.RoutingProxyServlet;
+import io.gantry.proxy.metrics.ProxyMetrics;
 import io.gantry.proxy.route.RouteTable;
 import io.gantry.server.admin.AdminServer;
 import io.gantry.server.admin.UpstreamHealthCheck;
+import io.gantry.server.config.ConfigLoader;
+import io.gantry.server.config.ConfigProblem;
 import io.gantry.server.config.GantryConfig;
 import io.gantry.server.config.ListenerConfig;
+import io.gantry.server.connector.InFlightRequests;
 import io.gantry.server.connector.Listeners;
 import io.gantry.server.redirect.HttpsRedirectHandler;
-import io.gantry.server.metrics.ProxyMetrics;
 import io.gantry.server.metrics.ServerMetrics;
+import io.gantry.server.reload.ConfigDiff;
+import io.gantry.server.reload.ReloadRefusedException;
+import io.gantry.server.reload.ReloadTarget;
+import io.gantry.server.reload.Reloader;
 import io.gantry.server.tls.CertificateInfo;
 import io.gantry.server.tls.CertificateStore;
+import io.gantry.server.tls.ConfiguredCertificates;
 import io.gantry.server.tls.GantrySslContextFactory;
 import io.gantry.server.tls.ServerCertificate;
 import io.gantry.server.tls.SslContextFactories;
@@ -27,13 +35,20 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.RequestLog;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,20 +57,31 @@ import org.slf4j.LoggerFactory;
  * listeners that have one, the routing proxy ({@link RoutingProxyHandler}, or the servlet when
  * configured; it does the SNI/Host check too) and the admin connector, assembled from a validated
  * {@link GantryConfig}.
+ *
+ * <p>A running server takes a changed configuration with {@link #apply(GantryConfig)} (through its
+ * {@link #reloader()}: SIGHUP, the admin endpoint's {@code POST /config/reload}): certificates are
+ * loaded and new ports bound before anything switches; then routes, certificates and listeners
+ * switch, and listeners no longer configured stop accepting and close once their requests are done.
  */
-public final class GantryServer {
+public final class GantryServer implements ReloadTarget {
   private static final Logger LOG = LoggerFactory.getLogger(GantryServer.class);
   /** Idle time a client connection may sit without a byte moving; no total limit. */
   static final Duration CLIENT_IDLE_TIMEOUT = Duration.ofMinutes(5);
 
-  private final GantryConfig config;
+  /** How long a removed listener's in-flight requests may take before its connector is closed anyway. */
+  static final Duration REMOVED_LISTENER_DRAIN = Duration.ofHours(1);
+
+  private volatile GantryConfig config;
   private final MetricRegistry metrics;
   private final HealthCheckRegistry health;
   private final ProxyMetrics proxyMetrics;
   private final Provider<CertificateStore> certificates;
   private final RequestLog accessLog;
   private final Server server;
-  private final Map<String, ServerConnector> connectors = new HashMap<>();
+  private final Map<String, ServerConnector> connectors = new ConcurrentHashMap<>();
+  private final Reloader reloader;
+  private HttpsRedirectHandler redirects;
+  private InFlightRequests inFlight;
   private volatile Consumer<RouteTable> proxyRoutes = r -> {};
   private volatile RouteTable routes;
   private AdminServer admin;
@@ -73,6 +99,12 @@ public final class GantryServer {
     this.accessLog = accessLog;
     this.routes = config.routeTable();
     this.server = new Server(ServerMetrics.threadPool(metrics, 8, config.maxThreads()));
+    this.reloader = new Reloader(this, metrics);
+  }
+
+  /** Reloads this server from its configuration file: SIGHUP, the admin endpoint, tests. */
+  public Reloader reloader() {
+    return reloader;
   }
 
   /** Builds everything and starts listening; throws if a port cannot be bound. */
@@ -82,29 +114,17 @@ public final class GantryServer {
     if (anyTls) {
       CertificateStore store = certificates.get();
       tls = SslContextFactories.server(store);
-      for (ServerCertificate c : store.certificates()) {
-        proxyMetrics.registerCertificateExpiry(c.alias(), c.leaf().getNotAfter().toInstant());
-      }
+      registerCertificateExpiry(null, store);
     }
-    Map<String, Integer> redirects = new HashMap<>();
-    List<String> proxyListeners = new ArrayList<>();
     for (ListenerConfig l : config.listeners()) {
-      ListenerConfig.Hsts hsts = l.hsts();
-      Listeners.Spec spec = new Listeners.Spec(l.name(), l.host(), l.port(), l.tls() ? tls : null, l.http2(),
-          hsts != null && hsts.enabled() ? hsts.maxAge() : null, hsts != null && hsts.includeSubdomains(),
-          CLIENT_IDLE_TIMEOUT);
-      ServerConnector connector = Listeners.add(server, spec, (factory, name) -> ServerMetrics.instrument(metrics, factory, name));
-      if (l.tls()) {
-        connector.addBean(ServerMetrics.tlsHandshakes(metrics, l.name()));
-      }
+      ServerConnector connector = newConnector(l, tls);
+      server.addConnector(connector);
       connectors.put(l.name(), connector);
-      proxyListeners.add(l.name());
-      if (l.redirects()) {
-        redirects.put(l.name(), l.redirectTo());
-      }
     }
 
-    GracefulHandler graceful = new GracefulHandler(new HttpsRedirectHandler(newProxy(proxyListeners), redirects));
+    redirects = new HttpsRedirectHandler(newProxy(), redirectsOf(config));
+    inFlight = new InFlightRequests(redirects);
+    GracefulHandler graceful = new GracefulHandler(inFlight);
     server.setHandler(graceful);
     server.setStopTimeout(config.shutdownGrace().toMillis());
     server.setStopAtShutdown(true);
@@ -119,6 +139,7 @@ public final class GantryServer {
           .port(config.admin().port())
           .routes(() -> routes.toString())
           .ready(() -> ready)
+          .config(reloader)
           .install(server);
     }
 
@@ -127,23 +148,77 @@ public final class GantryServer {
     logStartup(Duration.ofNanos(System.nanoTime() - started));
   }
 
+  private ServerConnector newConnector(ListenerConfig l, GantrySslContextFactory tls) {
+    ListenerConfig.Hsts hsts = l.hsts();
+    Listeners.Spec spec = new Listeners.Spec(l.name(), l.host(), l.port(), l.tls() ? tls : null, l.http2(),
+        hsts != null && hsts.enabled() ? hsts.maxAge() : null, hsts != null && hsts.includeSubdomains(),
+        CLIENT_IDLE_TIMEOUT);
+    ServerConnector connector = Listeners.create(server, spec,
+        (factory, name) -> ServerMetrics.instrument(metrics, factory, name));
+    if (l.tls()) {
+      connector.addBean(ServerMetrics.tlsHandshakes(metrics, l.name()));
+    }
+    return connector;
+  }
+
+  private static Map<String, Integer> redirectsOf(GantryConfig config) {
+    Map<String, Integer> redirects = new HashMap<>();
+    for (ListenerConfig l : config.listeners()) {
+      if (l.redirects()) {
+        redirects.put(l.name(), l.redirectTo());
+      }
+    }
+    return redirects;
+  }
+
+  /** Registers the expiry gauge of each certificate of {@code store}, removing those of {@code previous} that are gone. */
+  private void registerCertificateExpiry(CertificateStore previous, CertificateStore store) {
+    Set<String> aliases = store.certificates().stream().map(ServerCertificate::alias).collect(Collectors.toSet());
+    if (previous != null) {
+      for (ServerCertificate c : previous.certificates()) {
+        if (!aliases.contains(c.alias())) {
+          metrics.remove("gantry.tls.certificate." + c.alias() + ".days-to-expiry");
+        }
+      }
+    }
+    for (ServerCertificate c : store.certificates()) {
+      ServerMetrics.registerCertificateExpiry(metrics, c.alias(), c.leaf().getNotAfter().toInstant());
+    }
+  }
+
   /**
-   * The routing proxy on the configured engine. The handler needs no context: the admin context
-   * comes first and claims every request on the admin connector, so only proxy listeners reach it.
+   * The routing proxy on the configured engine. Neither needs a context restricted to the proxy
+   * listeners: the admin context comes first and claims every request on the admin connector, and
+   * the servlet context declines that connector too, so listeners added by a reload need no change.
    */
-  private Handler newProxy(List<String> proxyListeners) {
+  private Handler newProxy() {
     if (config.engine() == GantryConfig.Engine.SERVLET) {
       RoutingProxyServlet servlet = configure(RoutingProxyServlet.builder()).build();
       proxyRoutes = servlet::setRoutes;
       ServletContextHandler context = new ServletContextHandler("/");
       context.getServletHandler().setDecodeAmbiguousURIs(true); // gantry's PathNormalizer judges paths
       context.addServlet(servlet.toHolder(), "/*");
-      AdminServer.onlyOnConnectors(context, proxyListeners);
-      return context;
+      return new NotOnAdmin(context);
     }
     RoutingProxyHandler handler = configure(RoutingProxyHandler.builder()).build();
     proxyRoutes = handler::setRoutes;
     return handler;
+  }
+
+  /** Declines requests on the admin connector. */
+  private static final class NotOnAdmin extends Handler.Wrapper {
+    NotOnAdmin(Handler next) {
+      super(next);
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+      Connector connector = request.getConnectionMetaData().getConnector();
+      if (connector != null && AdminServer.CONNECTOR_NAME.equals(connector.getName())) {
+        return false;
+      }
+      return super.handle(request, response, callback);
+    }
   }
 
   private <B extends ProxyBuilder<B, ?>> B configure(B builder) {
@@ -182,6 +257,7 @@ public final class GantryServer {
   /** Stops accepting and lets in-flight exchanges finish for up to the shutdown grace. */
   public void stop() throws Exception {
     ready = false;
+    reloader.close();
     try {
       server.stop();
     } catch (java.util.concurrent.TimeoutException e) {
@@ -213,6 +289,174 @@ public final class GantryServer {
   /** Replaces the route table for new requests (the reload hook). */
   public void setRoutes(RouteTable newRoutes) {
     this.routes = newRoutes;
+    proxyMetrics.register(newRoutes); // new routes and upstreams at zero before their first request
     proxyRoutes.accept(newRoutes);
+  }
+
+  @Override
+  public GantryConfig config() {
+    return config;
+  }
+
+  /**
+   * Switches this running server to {@code next}, all of it or nothing. First what can fail:
+   * changes that need a restart are refused, certificates are loaded, new ports bound (and closed
+   * again if anything fails). Then the switch: certificates for new handshakes, routes for new
+   * requests (requests in flight finish on the table they started with), redirects, new listeners
+   * start accepting. Last, removed listeners stop accepting and close once their requests are done;
+   * listeners that stay are never closed.
+   */
+  @Override
+  public synchronized List<String> apply(GantryConfig next) throws ReloadRefusedException {
+    if (!server.isStarted()) {
+      throw new IllegalStateException("server: " + server.getState() + " (expected: started)");
+    }
+    GantryConfig running = config;
+    ConfigDiff diff = ConfigDiff.between(running, next);
+    if (!diff.needsRestart().isEmpty()) {
+      throw new ReloadRefusedException(ReloadRefusedException.Reason.NEEDS_RESTART, diff.needsRestart());
+    }
+    List<String> changes = new ArrayList<>(diff.changes());
+    List<ServerConnector> retiring = new ArrayList<>();
+    for (ListenerConfig l : diff.removed()) {
+      ServerConnector connector = connectors.get(l.name());
+      if (connector != null) {
+        retiring.add(connector);
+      }
+    }
+
+    CertificateStore store = null;
+    if (next.listeners().stream().anyMatch(ListenerConfig::tls)) {
+      try {
+        store = ConfiguredCertificates.load(next);
+      } catch (RuntimeException e) {
+        throw invalid(next, "gantry.tls", e.getMessage());
+      }
+    }
+    GantrySslContextFactory tlsForNew = tls != null || store == null ? tls : SslContextFactories.server(store);
+
+    Map<ListenerConfig, ServerConnector> opened = new java.util.LinkedHashMap<>();
+    CertificateStore previousStore = tls == null ? null : tls.certificateStore();
+    RouteTable previousRoutes = routes;
+    boolean switched = false;
+    try {
+      for (ListenerConfig l : diff.added()) {
+        ServerConnector connector = newConnector(l, tlsForNew);
+        try {
+          connector.open();
+        } catch (Exception e) {
+          throw new ReloadRefusedException(ReloadRefusedException.Reason.INVALID, List.of(ConfigDiff.listenerProblem(next, l,
+              "port " + l.port() + " on " + (l.host() == null ? "0.0.0.0" : l.host()) + " cannot be bound: " + e.getMessage()
+                  + " (the running configuration keeps serving)")));
+        }
+        opened.put(l, connector);
+      }
+      if (store != null && tls != null) {
+        try {
+          tls.reload(store);
+        } catch (Exception e) {
+          throw invalid(next, "gantry.tls", "the certificates cannot be served: " + e.getMessage());
+        }
+      }
+      switched = true;
+      RouteTable nextRoutes = next.routeTable();
+      routes = nextRoutes;
+      proxyMetrics.register(nextRoutes, next.upstreamsByName());
+      proxyRoutes.accept(nextRoutes);
+      redirects.setRedirects(redirectsOf(next));
+      for (Map.Entry<ListenerConfig, ServerConnector> e : opened.entrySet()) {
+        server.addConnector(e.getValue());
+        server.manage(e.getValue()); // stopped with the server, like the connectors it started with
+        e.getValue().start();
+        connectors.put(e.getKey().name(), e.getValue());
+      }
+    } catch (ReloadRefusedException | RuntimeException e) {
+      rollBack(opened, switched, previousStore, previousRoutes);
+      throw e;
+    } catch (Exception e) {
+      rollBack(opened, switched, previousStore, previousRoutes);
+      throw invalid(next, "gantry.listeners", "a listener could not start: " + e);
+    }
+
+    if (tls == null && tlsForNew != null) {
+      tls = tlsForNew;
+    }
+    if (store != null) {
+      registerCertificateExpiry(previousStore, store);
+      changes.add("certificates: " + store.certificates().size() + " loaded");
+      store.warnings().forEach(w -> LOG.warn("{}", w));
+    }
+    for (String name : running.upstreams().keySet()) {
+      health.unregister(UpstreamHealthCheck.PREFIX + name);
+    }
+    UpstreamHealthCheck.registerAll(health, next.upstreamsByName());
+    server.setStopTimeout(next.shutdownGrace().toMillis());
+    config = next;
+    for (ServerConnector connector : retiring) {
+      connectors.remove(connector.getName(), connector);
+      retire(connector);
+    }
+    for (ListenerConfig l : diff.added()) {
+      LOG.info("listener {} on {}://{}:{}", l.name(), l.tls() ? "https" : "http",
+          l.host() == null || l.host().isEmpty() ? "0.0.0.0" : l.host(), connectors.get(l.name()).getLocalPort());
+    }
+    return changes;
+  }
+
+  private void rollBack(Map<ListenerConfig, ServerConnector> opened, boolean switched, CertificateStore previousStore,
+      RouteTable previousRoutes) {
+    for (ServerConnector connector : opened.values()) {
+      try {
+        connector.stop();
+      } catch (Exception ignored) {
+        // closing what this reload opened; the reload's own error is the one reported
+      }
+      connector.close();
+      server.removeConnector(connector);
+    }
+    if (switched) {
+      routes = previousRoutes;
+      proxyRoutes.accept(previousRoutes);
+      redirects.setRedirects(redirectsOf(config));
+      if (tls != null && previousStore != null && tls.certificateStore() != previousStore) {
+        try {
+          tls.reload(previousStore);
+        } catch (Exception e) {
+          LOG.error("could not restore the previous certificates: {}", e.toString());
+        }
+      }
+    }
+  }
+
+  /**
+   * Stops a removed listener gracefully: it stops accepting now (its port refuses connections),
+   * its requests in flight finish, then the connector (and its idle connections) is closed.
+   */
+  private void retire(ServerConnector connector) {
+    connector.shutdown();
+    Thread drain = new Thread(() -> {
+      long deadline = System.nanoTime() + REMOVED_LISTENER_DRAIN.toNanos();
+      try {
+        while (inFlight.inFlight(connector) > 0 && System.nanoTime() < deadline && server.isRunning()) {
+          Thread.sleep(50);
+        }
+        connector.stop();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (Exception e) {
+        LOG.warn("listener {}: stopping its connector failed: {}", connector.getName(), e.toString());
+      } finally {
+        server.removeConnector(connector);
+        inFlight.forget(connector);
+        LOG.info("listener {} on port {} closed", connector.getName(), connector.getPort());
+      }
+    }, "gantry-retire-" + connector.getName());
+    drain.setDaemon(true);
+    drain.start();
+  }
+
+  private static ReloadRefusedException invalid(GantryConfig next, String key, String message) {
+    return new ReloadRefusedException(ReloadRefusedException.Reason.INVALID, List.of(new ConfigProblem(
+        next.file().toString(), ConfigLoader.lineOf(next.file(), key), key, message, ConfigProblem.Severity.ERROR)));
   }
 }

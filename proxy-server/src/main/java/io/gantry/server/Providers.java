@@ -1,11 +1,10 @@
 package io.gantry.server;
 
 import com.codahale.metrics.MetricRegistry;
-import io.gantry.proxy.route.Route;
+import io.gantry.proxy.metrics.ProxyMetrics;
 import io.gantry.server.accesslog.AccessLog;
 import io.gantry.server.config.AccessLogConfig;
 import io.gantry.server.config.GantryConfig;
-import io.gantry.server.metrics.ProxyMetrics;
 import io.gantry.server.tls.CertificateStore;
 import io.gantry.server.tls.ConfiguredCertificates;
 import jakarta.inject.Inject;
@@ -32,6 +31,10 @@ final class Providers {
 
   }
 
+  /**
+   * The library's proxy metrics: every configured route and upstream at zero, upstreams under
+   * their configured names ({@code gantry.upstream.<name>.*}).
+   */
   static final class Metrics implements Provider<ProxyMetrics> {
     private final GantryConfig config;
     private final MetricRegistry registry;
@@ -44,7 +47,10 @@ final class Providers {
 
     @Override
     public ProxyMetrics get() {
-      return new ProxyMetrics(registry, config.routeTable().routes().stream().map(Route::name).toList());
+      return ProxyMetrics.builder(registry)
+          .upstreamNames(config.upstreamsByName())
+          .routes(config.routeTable())
+          .build();
     }
   }
 

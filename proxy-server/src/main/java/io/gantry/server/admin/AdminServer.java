@@ -2,13 +2,8 @@ package io.gantry.server.admin;
 
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.health.HealthCheckRegistry;
-import io.dropwizard.metrics.servlets.AdminServlet;
-import io.dropwizard.metrics.servlets.HealthCheckServlet;
-import io.dropwizard.metrics.servlets.MetricsServlet;
+import io.gantry.proxy.metrics.MetricsServlets;
 import io.gantry.server.metrics.ServerMetrics;
-import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
-import io.prometheus.metrics.instrumentation.dropwizard.DropwizardExports;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -39,6 +34,10 @@ import org.eclipse.jetty.server.handler.ContextHandler;
  *   <tr><td>{@code /threads}</td><td>a thread dump</td></tr>
  *   <tr><td>{@code /routes}</td><td>the route table, as text</td></tr>
  *   <tr><td>{@code /ready}</td><td>200 {@code ready} once started, 503 {@code starting} before</td></tr>
+ *   <tr><td>{@code GET /config}</td><td>the configuration file, its SHA-256, when it was loaded, the last
+ *   reload attempt (JSON; with a {@link ConfigEndpoint})</td></tr>
+ *   <tr><td>{@code POST /config/reload}</td><td>reloads the file: 200 applied, 422 invalid, 409 needs a
+ *   restart, with the result as JSON (with a {@link ConfigEndpoint})</td></tr>
  * </table>
  *
  * <p>Install it after the proxy handler is set, before the server starts. The proxy context should
@@ -111,6 +110,7 @@ public final class AdminServer {
     private Supplier<String> routes = () -> "";
     private BooleanSupplier ready = () -> true;
     private boolean jvmMetrics = true;
+    private ConfigEndpoint config;
 
     private Builder(MetricRegistry metrics, HealthCheckRegistry healthChecks) {
       this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -141,6 +141,12 @@ public final class AdminServer {
     /** Whether {@code /ready} answers 200; always by default. */
     public Builder ready(BooleanSupplier ready) {
       this.ready = Objects.requireNonNull(ready, "ready");
+      return this;
+    }
+
+    /** Serves {@code GET /config} and {@code POST /config/reload}; neither path by default. */
+    public Builder config(ConfigEndpoint config) {
+      this.config = Objects.requireNonNull(config, "config");
       return this;
     }
 
@@ -179,25 +185,49 @@ public final class AdminServer {
       ServletContextHandler context = new ServletContextHandler("/");
       context.setDisplayName("gantry-admin");
       context.setVirtualHosts(List.of("@" + CONNECTOR_NAME));
-      context.setAttribute(MetricsServlet.METRICS_REGISTRY, metrics);
-      context.setAttribute(HealthCheckServlet.HEALTH_CHECK_REGISTRY, healthChecks);
-
-      ServletHolder admin = new ServletHolder("dropwizard-admin", AdminServlet.class);
-      admin.setInitParameter(AdminServlet.CPU_PROFILE_ENABLED_PARAM_KEY, "false");
-      admin.setInitParameter(AdminServlet.SERVICE_NAME_PARAM_KEY, "gantry");
-      context.addServlet(admin, "/*");
-
-      PrometheusRegistry prometheus = new PrometheusRegistry();
-      DropwizardExports.builder().dropwizardRegistry(metrics).register(prometheus);
-      context.addServlet(new ServletHolder("prometheus", new PrometheusMetricsServlet(prometheus)), "/metrics/prometheus");
+      // The library's mount: /metrics, /metrics/prometheus, /healthcheck, /ping, /threads, and
+      // Dropwizard's admin servlet at /*, which claims every other path on the admin connector.
+      MetricsServlets.mount(context, metrics, healthChecks);
       context.addServlet(new ServletHolder("routes", new TextServlet(() -> new Text(200, routes.get()))), "/routes");
       context.addServlet(new ServletHolder("ready", new TextServlet(
           () -> ready.getAsBoolean() ? new Text(200, "ready") : new Text(503, "starting"))), "/ready");
+      if (config != null) {
+        ConfigServlet servlet = new ConfigServlet(config);
+        context.addServlet(new ServletHolder("config", servlet), "/config");
+        context.addServlet(new ServletHolder("config-reload", servlet), "/config/reload");
+      }
       return context;
     }
   }
 
   private record Text(int status, String body) {}
+
+  /** {@code GET /config} and {@code POST /config/reload}; other methods get 405. */
+  private static final class ConfigServlet extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+    private final transient ConfigEndpoint config;
+
+    ConfigServlet(ConfigEndpoint config) {
+      this.config = config;
+    }
+
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+      boolean reload = request.getServletPath().equals("/config/reload");
+      String allowed = reload ? "POST" : "GET";
+      if (!request.getMethod().equals(allowed)) {
+        response.setHeader("Allow", allowed);
+        response.sendError(405);
+        return;
+      }
+      ConfigEndpoint.Reply reply = reload ? config.reloadReply() : new ConfigEndpoint.Reply(200, config.describe());
+      response.setStatus(reply.status());
+      response.setContentType("application/json");
+      response.setCharacterEncoding("utf-8");
+      response.setHeader("Cache-Control", "no-store");
+      response.getWriter().write(reply.json() + "\n");
+    }
+  }
 
   /** Answers GET with a status and a text/plain body, not to be cached. */
   private static final class TextServlet extends HttpServlet {

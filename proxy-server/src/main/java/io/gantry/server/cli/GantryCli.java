@@ -12,7 +12,7 @@ import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 
 /**
- * {@code gantry run [CONF] | check [CONF] | explain CONF URL [options] | help [COMMAND] | --help |
+ * {@code gantry run [CONF] | reload [CONF] | check [CONF] | explain CONF URL [options] | help [COMMAND] | --help |
  * --version}: picks the command, parses its options with Apache Commons CLI, and answers misuse
  * with the problem and the command's usage (exit code 2).
  *
@@ -36,7 +36,7 @@ public final class GantryCli {
   public GantryCli(PrintWriter out, PrintWriter err) {
     this.out = out;
     this.err = err;
-    for (Subcommand c : List.of(new RunCommand(), new CheckCommand(), new ExplainCommand())) {
+    for (Subcommand c : List.of(new RunCommand(), new ReloadCommand(), new CheckCommand(), new ExplainCommand())) {
       commands.put(c.usage().name(), c);
     }
   }

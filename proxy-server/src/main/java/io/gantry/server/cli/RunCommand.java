@@ -13,7 +13,10 @@ import org.apache.commons.cli.CommandLine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@code gantry run [conf]}: validates the configuration, then serves until SIGTERM. */
+/**
+ * {@code gantry run [conf]}: validates the configuration, then serves until SIGTERM; reloads the
+ * file on SIGHUP. Leaves a PID file ({@link RunFiles}) for {@code gantry reload}.
+ */
 public final class RunCommand implements Subcommand {
   private static final Logger LOG = LoggerFactory.getLogger("gantry");
   private static volatile boolean serving;
@@ -60,6 +63,27 @@ public final class RunCommand implements Subcommand {
       return 1;
     }
     serving = true;
+    server.reloader().handleSignals();
+    RunFiles.write(file, ProcessHandle.current().pid(), adminUrl(config, server));
     return 0;
+  }
+
+  /** The admin endpoint's URL as a local client reaches it, or null without one. */
+  static String adminUrl(GantryConfig config, GantryServer server) {
+    if (!config.admin().enabled() || server.adminPort() < 0) {
+      return null;
+    }
+    return "http://" + connectHost(config.admin().host()) + ":" + server.adminPort();
+  }
+
+  /** A wildcard bind address is reached on loopback. */
+  static String connectHost(String bindHost) {
+    if (bindHost == null || bindHost.isEmpty() || bindHost.equals("0.0.0.0")) {
+      return "127.0.0.1";
+    }
+    if (bindHost.equals("::") || bindHost.equals("[::]")) {
+      return "[::1]";
+    }
+    return bindHost.contains(":") && !bindHost.startsWith("[") ? "[" + bindHost + "]" : bindHost;
   }
 }

@@ -80,6 +80,19 @@ public final class ConfigLoader {
     return List.copyOf(problems);
   }
 
+  /**
+   * The line {@code keyPath} ({@code gantry.engine}) is set on in {@code file}, or 0 when the file
+   * does not set it (the default applies) or cannot be parsed. For messages about a valid file.
+   */
+  public static int lineOf(Path file, String keyPath) {
+    try {
+      Config parsed = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+      return parsed.hasPathOrNull(keyPath) ? Math.max(0, parsed.getValue(keyPath).origin().lineNumber()) : 0;
+    } catch (ConfigException e) {
+      return 0;
+    }
+  }
+
   private GantryConfig read(Path file, List<ConfigProblem> problems) {
     String fileName = file.toString();
     ClassLoader loader = classLoader();

@@ -35,6 +35,16 @@ public final class Listeners {
 
   /** A connector for {@code spec}, added to {@code server} and named after the listener. */
   public static ServerConnector add(Server server, Spec spec, ConnectionFactoryWrapper wrapper) {
+    ServerConnector connector = create(server, spec, wrapper);
+    server.addConnector(connector);
+    return connector;
+  }
+
+  /**
+   * A connector for {@code spec} named after the listener, not yet added to {@code server}: a
+   * reload binds it ({@code open()}) before it switches anything.
+   */
+  public static ServerConnector create(Server server, Spec spec, ConnectionFactoryWrapper wrapper) {
     HttpConfiguration http = httpConfiguration();
     ServerConnector connector;
     if (spec.tls() != null) {
@@ -56,7 +66,6 @@ public final class Listeners {
     connector.setPort(spec.port());
     connector.setIdleTimeout(spec.idleTimeout().toMillis());
     connector.setAcceptQueueSize(1024);
-    server.addConnector(connector);
     return connector;
   }
 

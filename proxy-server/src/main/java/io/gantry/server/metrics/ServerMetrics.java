@@ -1,5 +1,6 @@
 package io.gantry.server.metrics;
 
+import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.jvm.BufferPoolMetricSet;
@@ -10,19 +11,25 @@ import com.codahale.metrics.jvm.ThreadStatesGaugeSet;
 import io.dropwizard.metrics.jetty12.InstrumentedConnectionFactory;
 import io.dropwizard.metrics.jetty12.InstrumentedQueuedThreadPool;
 import java.lang.management.ManagementFactory;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
 import org.eclipse.jetty.io.ssl.SslHandshakeListener;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * Metrics of the JVM and of Jetty itself, by wrapping Jetty's parts rather than calls spread
- * through the code.
+ * Metrics of the JVM, of Jetty itself (by wrapping Jetty's parts rather than calls spread through
+ * the code) and of the server's TLS certificates. Per-route and per-upstream metrics are the
+ * library's ({@link io.gantry.proxy.metrics.ProxyMetrics}).
  *
  * <pre>{@code
  * Server server = new Server(ServerMetrics.threadPool(registry, 8, 200));
  * HttpConnectionFactory http = new HttpConnectionFactory(httpConfig);
  * ServerConnector connector = new ServerConnector(server, ServerMetrics.instrument(registry, http, "public"));
  * ServerMetrics.registerJvm(registry);
+ * ServerMetrics.registerCertificateExpiry(registry, "registry", certificate.getNotAfter().toInstant());
  * }</pre>
  */
 public final class ServerMetrics {
@@ -47,6 +54,26 @@ public final class ServerMetrics {
       registry.registerAll("jvm.threads", new ThreadStatesGaugeSet());
       registry.registerAll("jvm.buffers", new BufferPoolMetricSet(ManagementFactory.getPlatformMBeanServer()));
       registry.registerAll("jvm.classloader", new ClassLoadingGaugeSet());
+    }
+  }
+
+  /**
+   * Registers (or replaces, after a certificate reload) the gauge {@code
+   * gantry.tls.certificate.<name>.days-to-expiry}: whole days until {@code notAfter}, negative
+   * once expired.
+   */
+  public static void registerCertificateExpiry(MetricRegistry registry, String name, Instant notAfter) {
+    registerCertificateExpiry(registry, name, notAfter, Clock.systemUTC());
+  }
+
+  /** As {@link #registerCertificateExpiry(MetricRegistry, String, Instant)}, on {@code clock}. */
+  public static void registerCertificateExpiry(MetricRegistry registry, String name, Instant notAfter, Clock clock) {
+    Objects.requireNonNull(notAfter, "notAfter");
+    Objects.requireNonNull(clock, "clock");
+    String metric = "gantry.tls.certificate." + name + ".days-to-expiry";
+    synchronized (registry) {
+      registry.remove(metric);
+      registry.register(metric, (Gauge<Long>) () -> Duration.between(clock.instant(), notAfter).toDays());
     }
   }
 

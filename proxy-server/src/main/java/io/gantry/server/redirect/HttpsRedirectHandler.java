@@ -12,15 +12,21 @@ import org.eclipse.jetty.util.Callback;
  * HEAD, 308 for other methods so a client repeats its PUT or POST with the body.
  */
 public final class HttpsRedirectHandler extends Handler.Wrapper {
-  private final java.util.Map<String, Integer> httpsPortByListener;
+  private volatile java.util.Map<String, Integer> httpsPortByListener;
 
   public HttpsRedirectHandler(Handler next, java.util.Map<String, Integer> httpsPortByListener) {
     super(next);
     this.httpsPortByListener = java.util.Map.copyOf(httpsPortByListener);
   }
 
+  /** Replaces the redirecting listeners (a reload); requests already here keep the old answer. */
+  public void setRedirects(java.util.Map<String, Integer> httpsPortByListener) {
+    this.httpsPortByListener = java.util.Map.copyOf(httpsPortByListener);
+  }
+
   @Override
   public boolean handle(Request request, Response response, Callback callback) throws Exception {
+    java.util.Map<String, Integer> httpsPortByListener = this.httpsPortByListener;
     if (!request.isSecure() && !httpsPortByListener.isEmpty()) {
       var connector = request.getConnectionMetaData().getConnector();
       Integer port = connector == null ? null : httpsPortByListener.get(connector.getName());

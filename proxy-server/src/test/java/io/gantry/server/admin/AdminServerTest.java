@@ -42,12 +42,15 @@ class AdminServerTest {
   void metricsJsonListsRouteAndJvmMetrics() throws Exception {
     given().port(gantry.proxyPort()).get("/v2/bytes/10").then().statusCode(200);
     Await.equal(1L, () -> gantry.metrics.timer("gantry.route.pull.requests").getCount());
+    Await.equal(1L, () -> gantry.metrics.timer("gantry.upstream.nexus.requests").getCount());
 
     JsonPath json = given().port(gantry.adminPort()).get("/metrics")
         .then().statusCode(200).contentType(startsWith("application/json")).extract().jsonPath();
     assertEquals(1, json.getInt("timers.'gantry.route.pull.requests'.count"));
     assertEquals(1, json.getInt("meters.'gantry.route.pull.responses.2xx'.count"));
     assertEquals(10, json.getInt("counters.'gantry.route.pull.bytes-out'.count"));
+    assertEquals(1, json.getInt("timers.'gantry.upstream.nexus.requests'.count"));
+    assertEquals(10, json.getInt("counters.'gantry.upstream.nexus.bytes-out'.count"));
     assertTrue(json.getMap("gauges").containsKey("jvm.memory.heap.used"));
     assertTrue(json.getMap("gauges").containsKey("jvm.threads.count"));
     assertTrue(json.getMap("gauges").keySet().stream().anyMatch(k -> k.toString().startsWith("jvm.gc.")));
@@ -57,7 +60,10 @@ class AdminServerTest {
   @Test
   void prometheusTextParsesAndCarriesRouteSamples() throws Exception {
     given().port(gantry.proxyPort()).get("/v2/x").then().statusCode(200);
+    given().port(gantry.proxyPort()).get("/nowhere").then().statusCode(404);
     Await.equal(1L, () -> gantry.metrics.timer("gantry.route.pull.requests").getCount());
+    Await.equal(1L, () -> gantry.metrics.timer("gantry.upstream.nexus.requests").getCount());
+    Await.equal(1L, () -> gantry.metrics.timer("gantry.unrouted.requests").getCount());
 
     String text = given().port(gantry.adminPort()).get("/metrics/prometheus")
         .then().statusCode(200).contentType(startsWith("text/plain")).extract().asString();
@@ -76,6 +82,10 @@ class AdminServerTest {
     assertTrue(text.contains("# TYPE gantry_route_pull_bytes_out_total counter"), text);
     assertTrue(text.contains("# TYPE gantry_route_pull_responses_2xx_total counter"), text);
     assertEquals(1.0, value(text, "gantry_route_pull_responses_2xx_total"));
+    assertEquals(1.0, value(text, "gantry_upstream_nexus_requests_count"));
+    assertEquals(0.0, value(text, "gantry_upstream_mirror_requests_count"), "a configured upstream at zero");
+    assertEquals(1.0, value(text, "gantry_unrouted_refused_no_route_total"));
+    assertEquals(1.0, value(text, "gantry_unrouted_refused_404_total"));
     assertTrue(text.contains("jvm_memory_heap_used"), "JVM gauges exported");
   }
 

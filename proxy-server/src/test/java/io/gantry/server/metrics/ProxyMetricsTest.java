@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
+import io.gantry.proxy.metrics.ProxyMetrics;
 import io.gantry.server.accesslog.AccessLog;
 import io.gantry.server.testing.Await;
 import io.gantry.server.testing.Gantry;
@@ -20,7 +21,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Metrics recorded by a real RoutingProxyServlet in front of a real backend. */
+/**
+ * The library's {@link ProxyMetrics} as gantry wires it (servlet engine, named upstreams, admin
+ * registry), recorded by a real RoutingProxyServlet in front of a real backend; and the server's
+ * own metrics ({@link ServerMetrics}: connections, thread pool, certificate expiry).
+ */
 class ProxyMetricsTest {
   private Gantry gantry;
   private MetricRegistry registry;
@@ -49,6 +54,10 @@ class ProxyMetricsTest {
       assertTrue(registry.getMeters().containsKey(p + "upstream-errors"));
       assertTrue(registry.getMeters().containsKey(p + "refused"));
     }
+    for (String upstream : List.of("nexus", "mirror")) {
+      assertEquals(0, registry.timer("gantry.upstream." + upstream + ".requests").getCount(), upstream);
+      assertTrue(registry.getMeters().containsKey("gantry.upstream." + upstream + ".upstream-errors"), upstream);
+    }
   }
 
   @Test
@@ -65,6 +74,9 @@ class ProxyMetricsTest {
     assertEquals(10, registry.counter("gantry.route.push.bytes-in").getCount());
     assertTrue(registry.timer("gantry.route.pull.requests").getSnapshot().getMax() > 0, "latency recorded");
     assertEquals(0, registry.timer("gantry.route.idle.requests").getCount());
+    Await.equal(2L, () -> registry.timer("gantry.upstream.nexus.requests").getCount());
+    assertEquals(10, registry.counter("gantry.upstream.nexus.bytes-in").getCount());
+    assertEquals(2, registry.meter("gantry.upstream.nexus.responses.2xx").getCount());
   }
 
   @Test
@@ -87,6 +99,7 @@ class ProxyMetricsTest {
 
     Await.equal(1L, () -> registry.timer("gantry.unrouted.requests").getCount());
     assertEquals(1, registry.meter("gantry.unrouted.refused.404").getCount());
+    assertEquals(1, registry.meter("gantry.unrouted.refused.no-route").getCount());
     assertEquals(1, registry.meter("gantry.unrouted.responses.4xx").getCount());
     assertTrue(registry.getNames().stream().noneMatch(n -> n.startsWith("gantry.route.-")), "no route named '-'");
   }
@@ -98,24 +111,16 @@ class ProxyMetricsTest {
     Await.equal(1L, () -> registry.timer("gantry.route.down.requests").getCount());
     assertEquals(1, registry.meter("gantry.route.down.upstream-errors").getCount());
     assertEquals(1, registry.meter("gantry.route.down.responses.5xx").getCount());
+    Await.equal(1L, () -> registry.meter("gantry.upstream.mirror.upstream-errors").getCount());
   }
 
   @Test
   void routesUnknownAtStartAreCreatedOnFirstUse() {
     MetricRegistry fresh = new MetricRegistry();
-    new ProxyMetrics(fresh, List.of());
+    ProxyMetrics.builder(fresh).build();
     assertTrue(fresh.getNames().stream().noneMatch(n -> n.startsWith("gantry.route.")));
     // Driven through the real servlet in the tests above; here the registry must start empty of routes.
     assertTrue(fresh.getTimers().containsKey("gantry.unrouted.requests"));
-  }
-
-  @Test
-  void misdirectedRequestsAreCountedPerListener() {
-    gantry.proxyMetrics.misdirected("public");
-    gantry.proxyMetrics.misdirected("public");
-    gantry.proxyMetrics.misdirected("internal");
-    assertEquals(2, registry.meter("gantry.listener.public.misdirected").getCount());
-    assertEquals(1, registry.meter("gantry.listener.internal.misdirected").getCount());
   }
 
   @Test
@@ -123,14 +128,14 @@ class ProxyMetricsTest {
   void certificateExpiryGaugeCountsWholeDaysAndIsReplacedOnReload() {
     Instant now = Instant.parse("2025-03-01T12:00:00Z");
     MetricRegistry fresh = new MetricRegistry();
-    ProxyMetrics metrics = new ProxyMetrics(fresh, List.of(), Clock.fixed(now, ZoneOffset.UTC));
+    Clock clock = Clock.fixed(now, ZoneOffset.UTC);
     String name = "gantry.tls.certificate.registry.days-to-expiry";
 
-    metrics.registerCertificateExpiry("registry", now.plus(Duration.ofDays(30)).plusSeconds(60));
+    ServerMetrics.registerCertificateExpiry(fresh, "registry", now.plus(Duration.ofDays(30)).plusSeconds(60), clock);
     assertEquals(30L, ((Gauge<Long>) fresh.getGauges().get(name)).getValue());
-    metrics.registerCertificateExpiry("registry", now.plus(Duration.ofDays(90)));
+    ServerMetrics.registerCertificateExpiry(fresh, "registry", now.plus(Duration.ofDays(90)), clock);
     assertEquals(90L, ((Gauge<Long>) fresh.getGauges().get(name)).getValue());
-    metrics.registerCertificateExpiry("registry", now.minus(Duration.ofDays(2)));
+    ServerMetrics.registerCertificateExpiry(fresh, "registry", now.minus(Duration.ofDays(2)), clock);
     assertEquals(-2L, ((Gauge<Long>) fresh.getGauges().get(name)).getValue());
   }
 

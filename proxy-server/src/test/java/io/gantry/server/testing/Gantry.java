@@ -6,13 +6,13 @@ import static io.gantry.proxy.route.RouteStrategies.pathPrefix;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.health.HealthCheckRegistry;
 import io.gantry.proxy.RoutingProxyServlet;
+import io.gantry.proxy.metrics.ProxyMetrics;
 import io.gantry.proxy.route.Route;
 import io.gantry.proxy.route.RouteTable;
 import io.gantry.proxy.upstream.Upstream;
 import io.gantry.server.accesslog.AccessLog;
 import io.gantry.server.admin.AdminServer;
 import io.gantry.server.admin.UpstreamHealthCheck;
-import io.gantry.server.metrics.ProxyMetrics;
 import io.gantry.server.metrics.ServerMetrics;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -30,7 +30,8 @@ import org.eclipse.jetty.server.ServerConnector;
 
 /**
  * gantry as the main wiring will assemble it: a proxy connector named {@code public}, the proxy
- * context restricted to it, {@link ProxyMetrics} as the listener, an {@link AccessLog} writing to
+ * context restricted to it, the library's {@link ProxyMetrics} as the observer (upstreams named
+ * {@code nexus} and {@code mirror}), an {@link AccessLog} writing to
  * a queue, and the {@link AdminServer} on its own connector; all on ephemeral ports.
  *
  * <p>Routes: {@code pull} (GET/HEAD under {@code /v2/}), {@code push} (the rest of {@code /v2/}),
@@ -59,8 +60,9 @@ public final class Gantry {
         .route(Route.of("down", pathPrefix("/down/"), down))
         .route(Route.of("idle", pathPrefix("/idle/"), up))
         .build();
-    proxyMetrics = new ProxyMetrics(metrics, List.of("pull", "push", "down", "idle"));
-    UpstreamHealthCheck.registerAll(healthChecks, Map.of("nexus", up, "mirror", down));
+    Map<String, Upstream> upstreams = Map.of("nexus", up, "mirror", down);
+    proxyMetrics = ProxyMetrics.builder(metrics).routes(routes).upstreamNames(upstreams).build();
+    UpstreamHealthCheck.registerAll(healthChecks, upstreams);
 
     server = new Server(ServerMetrics.threadPool(metrics, 4, 32));
     proxyConnector = new ServerConnector(server, 1, 1,

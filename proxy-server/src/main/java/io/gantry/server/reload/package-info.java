@@ -1,0 +1,10 @@
+/**
+ * Hot reload: the running gantry takes a changed configuration file without a restart.
+ *
+ * <p>{@link io.gantry.server.reload.Reloader} reads and validates the file ({@code ConfigLoader}),
+ * {@link io.gantry.server.reload.ConfigDiff} says what can change live, and the server ({@link
+ * io.gantry.server.reload.ReloadTarget}) loads certificates and binds new ports before it switches
+ * anything. A rejected reload leaves the running configuration serving, untouched. Triggers:
+ * SIGHUP, the admin endpoint's {@code POST /config/reload}, {@code gantry reload}.
+ */
+package io.gantry.server.reload;
