@@ -34,4 +34,9 @@ record CoreRequestView(Request request, Arrival arrival, String path) implements
   public boolean secure() {
     return arrival.secure();
   }
+
+  @Override
+  public String clientAddress() {
+    return Request.getRemoteAddr(request);
+  }
 }

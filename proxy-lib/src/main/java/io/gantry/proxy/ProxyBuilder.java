@@ -1,5 +1,7 @@
 package io.gantry.proxy;
 
+import io.gantry.proxy.limit.ClientLimits;
+
 import io.gantry.proxy.header.ForwardedHeaders;
 import io.gantry.proxy.route.RouteTable;
 import java.util.ArrayList;
@@ -20,6 +22,7 @@ public abstract class ProxyBuilder<B extends ProxyBuilder<B, P>, P> {
   private int maxQueuedPerUpstream = 1024;
   private int maxConnectionsPerUpstream = 512;
   private boolean configureServer = true;
+  private ClientLimits clientLimits = ClientLimits.NONE;
 
   ProxyBuilder() {}
 
@@ -76,6 +79,15 @@ public abstract class ProxyBuilder<B extends ProxyBuilder<B, P>, P> {
     return self();
   }
 
+  /**
+   * Per-client concurrency and rate limits over every route ({@link ClientLimits}); none by
+   * default. Requests over them are answered 429 with {@code Retry-After}.
+   */
+  public B clientLimits(ClientLimits limits) {
+    this.clientLimits = Objects.requireNonNull(limits, "clientLimits");
+    return self();
+  }
+
   /** Builds the proxy; fails when no routes were given. */
   public abstract P build();
 
@@ -97,6 +109,6 @@ public abstract class ProxyBuilder<B extends ProxyBuilder<B, P>, P> {
       throw new IllegalStateException("routes (expected: a RouteTable)");
     }
     return new ProxySettings(routes, ProxyObserver.all(observers), forwardedHeaders, maxQueuedPerUpstream,
-        maxConnectionsPerUpstream, configureServer);
+        maxConnectionsPerUpstream, configureServer, clientLimits);
   }
 }

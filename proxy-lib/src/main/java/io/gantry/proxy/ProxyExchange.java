@@ -1,5 +1,7 @@
 package io.gantry.proxy;
 
+import io.gantry.proxy.limit.ClientLimits;
+
 import io.gantry.proxy.route.Route;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -32,6 +34,10 @@ public final class ProxyExchange {
   private volatile Router.Forward forward;
   private volatile Router.Refuse refusal;
   private volatile Throwable clientFailure;
+  /** The limits that admitted this request and the address they counted, to release at the end. */
+  private volatile ClientLimits admittedBy;
+  private volatile String admittedAddress;
+  private volatile long retryAfterSeconds = -1;
 
   ProxyExchange(String requestId, String method, Arrival arrival, long startNanos, String mountPath) {
     this.requestId = requestId;
@@ -181,6 +187,29 @@ public final class ProxyExchange {
 
   boolean complete() {
     return completed.compareAndSet(false, true);
+  }
+
+  void admitted(ClientLimits limits, String address) {
+    this.admittedBy = limits;
+    this.admittedAddress = address;
+  }
+
+  /** Releases what {@link ClientLimits} counted for this request; once. */
+  void releaseLimits() {
+    ClientLimits limits = admittedBy;
+    if (limits != null) {
+      admittedBy = null;
+      limits.release(admittedAddress);
+    }
+  }
+
+  void retryAfter(long seconds) {
+    this.retryAfterSeconds = seconds;
+  }
+
+  /** The {@code Retry-After} seconds of a 429, or -1. */
+  long retryAfterSeconds() {
+    return retryAfterSeconds;
   }
 
   /** The client's {@code X-Request-Id} when it is a sane token, otherwise a new random one. */

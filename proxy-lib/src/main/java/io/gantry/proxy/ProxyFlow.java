@@ -1,5 +1,7 @@
 package io.gantry.proxy;
 
+import io.gantry.proxy.limit.ClientLimits;
+
 import io.gantry.proxy.Router.Decision;
 import io.gantry.proxy.Router.Forward;
 import io.gantry.proxy.Router.Refuse;
@@ -84,14 +86,48 @@ final class ProxyFlow {
         clientRequest.getMethod(), arrival, System.nanoTime(), mountPath);
     clientRequest.setAttribute(ProxyExchange.ATTRIBUTE, exchange);
     if (decision instanceof Forward forward) {
+      decision = admit(clientRequest, exchange, forward);
+    }
+    if (decision instanceof Forward forward) {
       exchange.forwarded(forward);
       settings.observer().onRouted(exchange);
     } else {
       Refuse refuse = (Refuse) decision;
       exchange.refused(refuse);
+      logRefusal(exchange, refuse, clientRequest);
       settings.observer().onRefused(exchange, refuse.status(), refuse.reason());
     }
     return exchange;
+  }
+
+  /** The forward, or a 429 when the client is over its {@link ClientLimits}. */
+  private Decision admit(Request clientRequest, ProxyExchange exchange, Forward forward) {
+    ClientLimits limits = forward.route().clientLimits();
+    if (!limits.isEnabled()) {
+      limits = settings.clientLimits();
+    }
+    if (!limits.isEnabled()) {
+      return forward;
+    }
+    String address = Request.getRemoteAddr(clientRequest);
+    long wait = limits.admit(address);
+    if (wait < 0) {
+      exchange.admitted(limits, address);
+      return forward;
+    }
+    exchange.retryAfter(wait);
+    return new Refuse(429, Refusal.RATE_LIMITED, "too many requests from " + address + ", retry after " + wait + "s",
+        forward.route(), forward.path());
+  }
+
+  /** Access and limit refusals name the route, the client and the rule; never a credential. */
+  private static void logRefusal(ProxyExchange exchange, Refuse refuse, Request clientRequest) {
+    if (refuse.kind() == Refusal.FORBIDDEN && LOG.isInfoEnabled()) {
+      LOG.info("{} route {} refused 403 for client {}: {}", exchange.requestId(), exchange.routeName(),
+          Request.getRemoteAddr(clientRequest), refuse.reason());
+    } else if (refuse.kind() == Refusal.RATE_LIMITED && LOG.isDebugEnabled()) {
+      LOG.debug("{} route {} refused 429: {}", exchange.requestId(), exchange.routeName(), refuse.reason());
+    }
   }
 
   /**
@@ -114,7 +150,8 @@ final class ProxyFlow {
   /** The answer to a request gantry refused; {@code rawPath} picks the body format when the path was unsafe. */
   static ErrorResponse refusal(ProxyExchange exchange, String rawPath) {
     Refuse refuse = exchange.refuse();
-    return ErrorResponse.of(refuse.status(), refuse.path() != null ? refuse.path() : rawPath, refuse.reason());
+    ErrorResponse error = ErrorResponse.of(refuse.status(), refuse.path() != null ? refuse.path() : rawPath, refuse.reason());
+    return exchange.retryAfterSeconds() >= 0 ? error.retryingAfter(exchange.retryAfterSeconds()) : error;
   }
 
   // ---- client request -> upstream request ------------------------------------------------------
@@ -203,6 +240,7 @@ final class ProxyFlow {
   /** Ends the exchange for observers, once, however it ended; {@code status} is what the client got. */
   void complete(ProxyExchange exchange, int status) {
     if (exchange.complete()) {
+      exchange.releaseLimits();
       settings.observer().onCompleted(exchange, status);
     }
   }

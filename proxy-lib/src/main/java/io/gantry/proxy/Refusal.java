@@ -5,8 +5,8 @@ import java.util.Locale;
 /**
  * Why gantry answered a request itself instead of forwarding it: the kind of a refusal, for
  * metrics and audits ({@link ProxyExchange#refusal()}), next to the status and the human-readable
- * reason {@link ProxyObserver#onRefused} receives. The first six come from gantry's {@link
- * Router}; the rest are what Jetty refused before any handler ran (the proxy reports those when it
+ * reason {@link ProxyObserver#onRefused} receives. The first eight come from gantry's {@link
+ * Router} and the client limits; the rest are what Jetty refused before any handler ran (the proxy reports those when it
  * {@linkplain ProxyBuilder#configureServer configures the server}).
  *
  * <pre>{@code
@@ -30,6 +30,10 @@ public enum Refusal {
   NO_ROUTE,
   /** 400: an encoded slash ({@code %2F}) on a route that does not allow it; the route is known. */
   ENCODED_SLASH,
+  /** 403: the route's access rules refuse the client address or the path. */
+  FORBIDDEN,
+  /** 429: the client is over its concurrency or request-rate limit ({@link io.gantry.proxy.limit.ClientLimits}). */
+  RATE_LIMITED,
   /** 400 (or 505) from Jetty: a request it could not parse. */
   MALFORMED,
   /** 414 from Jetty: the request line is over the connector's limit. */

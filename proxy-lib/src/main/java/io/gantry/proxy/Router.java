@@ -2,6 +2,7 @@ package io.gantry.proxy;
 
 import io.gantry.proxy.path.PathNormalizer;
 import io.gantry.proxy.path.UnsafePathException;
+import io.gantry.proxy.route.AccessRules;
 import io.gantry.proxy.route.RequestView;
 import io.gantry.proxy.route.Route;
 import io.gantry.proxy.route.RouteTable;
@@ -19,6 +20,7 @@ import java.util.function.Function;
  *   <li>400 for an unsafe path, 405 for TRACE, TRACK and CONNECT;
  *   <li>no route: 421 on TLS when no route serves the host on this listener (the client should try
  *       another connection), 404 otherwise;
+ *   <li>403 for a client address or path the route's {@link AccessRules} refuse;
  *   <li>400 for an encoded slash on a route that does not allow it.
  * </ul>
  *
@@ -94,6 +96,10 @@ public final class Router {
     Route route = table.match(view);
     if (route == null) {
       return new Refuse(404, Refusal.NO_ROUTE, "no route for this request", null, path);
+    }
+    AccessRules.Denial denial = route.access().check(view.clientAddress(), path);
+    if (denial != null) {
+      return new Refuse(403, Refusal.FORBIDDEN, denial.reason() + " (" + denial.rule() + ")", route, path);
     }
     if (!route.allowEncodedSlashes() && path.indexOf("%2F") >= 0) {
       return new Refuse(400, Refusal.ENCODED_SLASH, "encoded slash in path", route, path);

@@ -93,6 +93,33 @@ class RouterTest {
     }
   }
 
+  /** The route's access rules: 403 before any upstream, the route known, the rule named. */
+  @ParameterizedTest(name = "{0} {1} -> {2}")
+  @CsvSource(delimiter = '|', nullValues = "-", value = {
+      "10.1.2.3  | /service/rest/v1/status          | -",
+      "10.1.2.3  | /service/rest/v1/../v1/script    | path /service/rest/v1/script/ is not served here (deny-paths)",
+      "192.0.2.1 | /service/rest/v1/status          | client address 192.0.2.1 is not allowed on this route (allow-from)",
+  })
+  void accessRulesRefuseWith403(String client, String rawPath, String reason) {
+    Router router = new Router(RouteTable.builder()
+        .route(Route.builder("ui").when(host("nexus.example.com")).to("http://nexus:8081/")
+            .access(io.gantry.proxy.route.AccessRules.builder().allowFrom("10.0.0.0/8")
+                .denyPaths("/service/rest/v1/script").build()).build())
+        .build());
+    Decision d = router.decide(rawPath, null,
+        p -> RequestView.builder().host("nexus.example.com").path(p).clientAddress(client).build());
+    if (reason == null) {
+      assertInstanceOf(Forward.class, d);
+    } else {
+      Refuse r = assertInstanceOf(Refuse.class, d);
+      assertEquals(403, r.status());
+      assertEquals(Refusal.FORBIDDEN, r.kind());
+      assertEquals("forbidden", r.kind().label());
+      assertEquals("ui", r.route().name());
+      assertEquals(reason, r.reason());
+    }
+  }
+
   /** The SNI/Host check and the answer for a host nothing serves, from how the request arrived. */
   @ParameterizedTest(name = "sni {0}, host {1}, secure {2} -> {3} {4}")
   @CsvSource(delimiter = '|', nullValues = "-", value = {

@@ -7,6 +7,7 @@ import io.gantry.proxy.RoutingProxyHandler;
 import io.gantry.proxy.RoutingProxyServlet;
 import io.gantry.proxy.metrics.ProxyMetrics;
 import io.gantry.proxy.route.RouteTable;
+import io.gantry.proxy.address.AddressRanges;
 import io.gantry.server.admin.AdminServer;
 import io.gantry.server.admin.UpstreamHealthCheck;
 import io.gantry.server.config.ConfigLoader;
@@ -134,17 +135,24 @@ public final class GantryServer implements ReloadTarget {
 
     UpstreamHealthCheck.registerAll(health, config.upstreamsByName());
     if (config.admin().enabled()) {
-      admin = AdminServer.builder(metrics, health)
+      AdminServer.Builder adminBuilder = AdminServer.builder(metrics, health)
           .host(config.admin().host())
           .port(config.admin().port())
           .routes(() -> routes.toString())
           .ready(() -> ready)
-          .config(reloader)
-          .install(server);
+          .config(reloader);
+      if (!config.admin().allowFrom().isEmpty()) {
+        adminBuilder.allowFrom(AddressRanges.parse(config.admin().allowFrom(), "allowFrom"));
+      }
+      if (config.admin().basicAuth() != null) {
+        adminBuilder.basicAuth(config.admin().basicAuth().user(), config.admin().basicAuth().password());
+      }
+      admin = adminBuilder.install(server);
     }
 
     server.start();
     ready = true;
+    reloader.startWatching();
     logStartup(Duration.ofNanos(System.nanoTime() - started));
   }
 
@@ -152,7 +160,7 @@ public final class GantryServer implements ReloadTarget {
     ListenerConfig.Hsts hsts = l.hsts();
     Listeners.Spec spec = new Listeners.Spec(l.name(), l.host(), l.port(), l.tls() ? tls : null, l.http2(),
         hsts != null && hsts.enabled() ? hsts.maxAge() : null, hsts != null && hsts.includeSubdomains(),
-        CLIENT_IDLE_TIMEOUT);
+        CLIENT_IDLE_TIMEOUT, l.proxyProtocol(), l.limits());
     ServerConnector connector = Listeners.create(server, spec,
         (factory, name) -> ServerMetrics.instrument(metrics, factory, name));
     if (l.tls()) {
@@ -225,7 +233,8 @@ public final class GantryServer implements ReloadTarget {
     return builder.routes(routes)
         .observer(proxyMetrics)
         .forwardedHeaders(config.forwardedHeaders())
-        .maxQueuedPerUpstream(config.maxQueuedPerUpstream());
+        .maxQueuedPerUpstream(config.maxQueuedPerUpstream())
+        .clientLimits(config.clientLimits().toLimits());
   }
 
   private void logStartup(Duration took) {
@@ -233,8 +242,10 @@ public final class GantryServer implements ReloadTarget {
       ServerConnector c = connectors.get(l.name());
       String scheme = l.tls() ? "https" : "http";
       String host = l.host() == null || l.host().isEmpty() ? "0.0.0.0" : l.host();
-      LOG.info("listener {} on {}://{}:{}{}", l.name(), scheme, host, c.getLocalPort(),
-          l.tls() ? (l.http2() ? " (TLS 1.2+, h2 and http/1.1)" : " (TLS 1.2+, http/1.1)") : l.redirects() ? " (redirects to https port " + l.redirectTo() + ")" : "");
+      LOG.info("listener {} on {}://{}:{}{}{}", l.name(), scheme, host, c.getLocalPort(),
+          l.tls() ? (l.http2() ? " (TLS 1.2+, h2 and http/1.1)" : " (TLS 1.2+, http/1.1)") : l.redirects() ? " (redirects to https port " + l.redirectTo() + ")" : "",
+          l.proxyProtocol().enabled() ? " (PROXY protocol required" + (l.proxyProtocol().from().isEmpty() ? ")"
+              : " from " + String.join(", ", l.proxyProtocol().from()) + ")") : "");
     }
     if (tls != null) {
       Instant now = Instant.now();

@@ -1,14 +1,9 @@
 package io.gantry.proxy.header;
 
-import io.gantry.proxy.validation.InvalidSettingException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
-import java.util.ArrayList;
+import io.gantry.proxy.address.AddressRanges;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
-import java.util.regex.Pattern;
 import java.util.ListIterator;
+import java.util.Set;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -41,12 +36,12 @@ public final class ForwardedHeaders {
   private static final String X_REAL_IP = "X-Real-IP";
 
   /** Trusts nobody: every forwarding header is derived from the connection. */
-  public static final ForwardedHeaders NONE_TRUSTED = new ForwardedHeaders(List.of());
+  public static final ForwardedHeaders NONE_TRUSTED = new ForwardedHeaders(AddressRanges.NONE);
 
-  private final List<Cidr> trusted;
+  private final AddressRanges trusted;
 
-  private ForwardedHeaders(List<Cidr> trusted) {
-    this.trusted = List.copyOf(trusted);
+  private ForwardedHeaders(AddressRanges trusted) {
+    this.trusted = trusted;
   }
 
   /**
@@ -54,11 +49,7 @@ public final class ForwardedHeaders {
    * ({@code 10.0.0.0/8}, {@code 192.168.1.7}, {@code fd00::/8}).
    */
   public static ForwardedHeaders trusting(List<String> cidrs) {
-    List<Cidr> list = new ArrayList<>();
-    for (String c : cidrs) {
-      list.add(Cidr.parse(c));
-    }
-    return new ForwardedHeaders(list);
+    return new ForwardedHeaders(AddressRanges.parse(cidrs, "trustedProxy"));
   }
 
   public static ForwardedHeaders trusting(String... cidrs) {
@@ -76,19 +67,7 @@ public final class ForwardedHeaders {
 
   /** Whether the headers of a request from {@code remoteAddress} are kept. */
   public boolean isTrusted(String remoteAddress) {
-    if (trusted.isEmpty() || remoteAddress == null) {
-      return false;
-    }
-    byte[] address = Cidr.literal(remoteAddress);
-    if (address == null) {
-      return false;
-    }
-    for (Cidr c : trusted) {
-      if (c.contains(address)) {
-        return true;
-      }
-    }
-    return false;
+    return trusted.contains(remoteAddress);
   }
 
   /** Puts the forwarding headers for {@code client} into {@code upstream}, replacing any there. */
@@ -160,79 +139,5 @@ public final class ForwardedHeaders {
   /** An RFC 7239 node: IPv6 literals are bracketed and quoted. */
   private static String node(String address) {
     return address.indexOf(':') >= 0 ? "\"[" + address + "]\"" : address;
-  }
-
-  /** An address block; IPv4 and IPv6. */
-  record Cidr(byte[] network, int bits, String text) {
-    private static final Pattern DOTTED_QUAD =
-        Pattern.compile("((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])");
-
-    static Cidr parse(String text) {
-      String t = text.trim();
-      int slash = t.indexOf('/');
-      byte[] address = literal(slash < 0 ? t : t.substring(0, slash));
-      if (address == null) {
-        throw new InvalidSettingException("trustedProxy", "'" + text + "' (expected: an IP address or CIDR such as 10.0.0.0/8)");
-      }
-      int bits = address.length * 8;
-      if (slash >= 0) {
-        try {
-          bits = Integer.parseInt(t.substring(slash + 1));
-        } catch (NumberFormatException e) {
-          bits = -1;
-        }
-        if (bits < 0 || bits > address.length * 8) {
-          throw new InvalidSettingException("trustedProxy", "'" + text + "' (expected: prefix length 0-" + address.length * 8 + ")");
-        }
-      }
-      return new Cidr(address, bits, t.toLowerCase(Locale.ROOT));
-    }
-
-    boolean contains(byte[] address) {
-      if (address.length != network.length) {
-        return false;
-      }
-      int full = bits / 8;
-      for (int i = 0; i < full; i++) {
-        if (address[i] != network[i]) {
-          return false;
-        }
-      }
-      int rest = bits % 8;
-      if (rest == 0) {
-        return true;
-      }
-      int mask = (0xff << (8 - rest)) & 0xff;
-      return (address[full] & mask) == (network[full] & mask);
-    }
-
-    /** Parses an IP literal without DNS; {@code null} if it is not one. */
-    static byte[] literal(String text) {
-      String t = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
-      if (t.isEmpty() || !(t.indexOf(':') >= 0 || Character.isDigit(t.charAt(0)))) {
-        return null;
-      }
-      for (int i = 0; i < t.length(); i++) {
-        char c = t.charAt(i);
-        if (!(Character.digit(c, 16) >= 0 || c == '.' || c == ':' || c == '%')) {
-          return null;
-        }
-      }
-      // Without a colon only a dotted quad: InetAddress also reads the legacy forms ("10" is
-      // 0.0.0.10, so "10/8" would trust 0.0.0.0/8) and resolves anything else through DNS.
-      if (t.indexOf(':') < 0 && !DOTTED_QUAD.matcher(t).matches()) {
-        return null;
-      }
-      try {
-        return InetAddress.getByName(t).getAddress(); // a literal: no lookup happens
-      } catch (UnknownHostException e) {
-        return null;
-      }
-    }
-
-    @Override
-    public String toString() {
-      return text;
-    }
   }
 }

@@ -10,6 +10,7 @@ record DetachedRequestView(
     int localPort,
     String listenerName,
     boolean secure,
+    String clientAddress,
     Map<String, String> headers)
     implements RequestView {
 

@@ -38,6 +38,14 @@ public interface RequestView {
   /** Whether the request arrived over TLS. */
   boolean secure();
 
+  /**
+   * The client's address: the connection's peer as an IP literal (never a forwarding header), or
+   * {@code null} when unknown.
+   */
+  default String clientAddress() {
+    return null;
+  }
+
   /** A builder for a detached view: for tests, tools such as {@code gantry explain}, and benchmarks. */
   static Builder builder() {
     return new Builder();
@@ -51,6 +59,7 @@ public interface RequestView {
     private int localPort;
     private String listenerName;
     private boolean secure;
+    private String clientAddress;
     private final Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
 
     private Builder() {}
@@ -98,6 +107,12 @@ public interface RequestView {
       return this;
     }
 
+    /** The client's address, an IP literal such as {@code 10.1.2.3}. */
+    public Builder clientAddress(String clientAddress) {
+      this.clientAddress = clientAddress;
+      return this;
+    }
+
     public Builder header(String name, String value) {
       headers.putIfAbsent(name.toLowerCase(Locale.ROOT), value);
       return this;
@@ -106,7 +121,7 @@ public interface RequestView {
     public RequestView build() {
       Map<String, String> copy = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
       copy.putAll(headers);
-      return new DetachedRequestView(method, host, path, localPort, listenerName, secure, copy);
+      return new DetachedRequestView(method, host, path, localPort, listenerName, secure, clientAddress, copy);
     }
   }
 }

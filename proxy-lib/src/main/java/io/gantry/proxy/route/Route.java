@@ -1,6 +1,7 @@
 package io.gantry.proxy.route;
 
 import io.gantry.proxy.header.HeaderRules;
+import io.gantry.proxy.limit.ClientLimits;
 import io.gantry.proxy.upstream.Upstream;
 import io.gantry.proxy.validation.InvalidSettingException;
 import java.util.Objects;
@@ -23,6 +24,8 @@ public final class Route {
   private final boolean allowEncodedSlashes;
   private final HeaderRules requestHeaders;
   private final HeaderRules responseHeaders;
+  private final AccessRules access;
+  private final ClientLimits clientLimits;
 
   private Route(Builder b) {
     if (b.name == null || b.name.isBlank()) {
@@ -34,6 +37,8 @@ public final class Route {
     this.allowEncodedSlashes = b.allowEncodedSlashes;
     this.requestHeaders = b.requestHeaders;
     this.responseHeaders = b.responseHeaders;
+    this.access = b.access;
+    this.clientLimits = b.clientLimits;
   }
 
   /** A route matching {@code strategy}, sent to {@code upstream}. */
@@ -72,11 +77,22 @@ public final class Route {
     return responseHeaders;
   }
 
+  /** Client address and path rules answered 403 before any upstream is contacted; none by default. */
+  public AccessRules access() {
+    return access;
+  }
+
+  /** This route's own per-client limits, replacing the proxy's; {@link ClientLimits#NONE} (the proxy's apply) by default. */
+  public ClientLimits clientLimits() {
+    return clientLimits;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof Route r && r.name.equals(name) && r.strategy.equals(strategy)
         && r.upstream.equals(upstream) && r.allowEncodedSlashes == allowEncodedSlashes
-        && r.requestHeaders.equals(requestHeaders) && r.responseHeaders.equals(responseHeaders);
+        && r.requestHeaders.equals(requestHeaders) && r.responseHeaders.equals(responseHeaders)
+        && r.access.equals(access) && r.clientLimits.equals(clientLimits);
   }
 
   @Override
@@ -89,7 +105,9 @@ public final class Route {
   public String toString() {
     return name + ": " + strategy + " -> " + upstream + (allowEncodedSlashes ? " (encoded slashes allowed)" : "")
         + (requestHeaders.isEmpty() ? "" : " [request: " + requestHeaders + "]")
-        + (responseHeaders.isEmpty() ? "" : " [response: " + responseHeaders + "]");
+        + (responseHeaders.isEmpty() ? "" : " [response: " + responseHeaders + "]")
+        + (access.isEmpty() ? "" : " [access: " + access + "]")
+        + (clientLimits.isEnabled() ? " [client limits: " + clientLimits + "]" : "");
   }
 
   /** Builds a {@link Route}. */
@@ -100,6 +118,8 @@ public final class Route {
     private boolean allowEncodedSlashes;
     private HeaderRules requestHeaders = HeaderRules.NONE;
     private HeaderRules responseHeaders = HeaderRules.NONE;
+    private AccessRules access = AccessRules.NONE;
+    private ClientLimits clientLimits = ClientLimits.NONE;
 
     private Builder(String name) {
       this.name = name;
@@ -135,6 +155,21 @@ public final class Route {
     /** Headers to set, add or remove on the client response ({@link HeaderRules#forResponses()}). */
     public Builder responseHeaders(HeaderRules rules) {
       this.responseHeaders = Objects.requireNonNull(rules, "responseHeaders");
+      return this;
+    }
+
+    /** Who may use the route and which paths it never forwards ({@link AccessRules}). */
+    public Builder access(AccessRules rules) {
+      this.access = Objects.requireNonNull(rules, "access");
+      return this;
+    }
+
+    /**
+     * Per-client limits for this route's requests, counted apart from other routes and replacing
+     * the proxy's ({@code ProxyBuilder.clientLimits}) here; none by default.
+     */
+    public Builder clientLimits(ClientLimits limits) {
+      this.clientLimits = Objects.requireNonNull(limits, "clientLimits");
       return this;
     }
 

@@ -112,27 +112,33 @@ public final class RouteStrategies {
    * {@code /v2/} matches {@code /v2}, {@code /v2/} and {@code /v2/x}, never {@code /v2x}.
    */
   public static RouteStrategy pathPrefix(String... prefixes) {
-    List<String> list = distinct("path", prefixes, p -> {
-      String t = p.trim();
-      if (!t.startsWith("/")) {
-        throw new InvalidSettingException("path", "'" + p + "' (expected: starts with '/')");
-      }
-      if (t.contains("?") || t.contains("#") || t.contains("/./") || t.contains("/../")
-          || t.endsWith("/..") || t.endsWith("/.") || t.contains("//")) {
-        throw new InvalidSettingException("path", "'" + p + "' (expected: a normalised path prefix such as /v2/)");
-      }
-      // Request paths are matched in PathNormalizer's form (%76%32 is v2, hex upper case, non-ASCII
-      // encoded), so the prefix must be in that form too or it never matches.
-      String normal;
-      try {
-        normal = PathNormalizer.normalize(t);
-      } catch (UnsafePathException e) {
-        throw new InvalidSettingException("path", "'" + p + "' (expected: a normalised path prefix such as /v2/: "
-            + e.getMessage() + ")");
-      }
-      return normal.endsWith("/") ? normal : normal + "/";
-    });
+    List<String> list = distinct("path", prefixes, p -> prefix("path", p));
     return new Strategies.PathPrefix(list);
+  }
+
+  /**
+   * A path prefix in {@link PathNormalizer}'s form, ending in {@code /}; refused with {@code
+   * setting} named when it is not a normalised absolute path.
+   */
+  static String prefix(String setting, String p) {
+    String t = p.trim();
+    if (!t.startsWith("/")) {
+      throw new InvalidSettingException(setting, "'" + p + "' (expected: starts with '/')");
+    }
+    if (t.contains("?") || t.contains("#") || t.contains("/./") || t.contains("/../")
+        || t.endsWith("/..") || t.endsWith("/.") || t.contains("//")) {
+      throw new InvalidSettingException(setting, "'" + p + "' (expected: a normalised path prefix such as /v2/)");
+    }
+    // Request paths are matched in PathNormalizer's form (%76%32 is v2, hex upper case, non-ASCII
+    // encoded), so the prefix must be in that form too or it never matches.
+    String normal;
+    try {
+      normal = PathNormalizer.normalize(t);
+    } catch (UnsafePathException e) {
+      throw new InvalidSettingException(setting, "'" + p + "' (expected: a normalised path prefix such as /v2/: "
+          + e.getMessage() + ")");
+    }
+    return normal.endsWith("/") ? normal : normal + "/";
   }
 
   /** Matches requests carrying header {@code name} whose value contains {@code text}, ignoring case. */

@@ -34,6 +34,27 @@ public final class RawHttp {
     }
   }
 
+  /**
+   * Sends from the local address {@code from} (another loopback address such as 127.0.0.2 makes
+   * the proxy see a different client on Linux).
+   */
+  public static Reply sendFrom(String from, int port, String requestHead) throws IOException {
+    try (Socket socket = new Socket()) {
+      socket.bind(new java.net.InetSocketAddress(from, 0));
+      socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 10_000);
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(requestHead.getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      return read(socket.getInputStream());
+    }
+  }
+
+  /** {@code GET target} from the local address {@code from}, with the given Host and Connection: close. */
+  public static Reply getFrom(String from, int port, String target, String host) throws IOException {
+    return sendFrom(from, port, "GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
+  }
+
   /** {@code GET target} with the given Host and Connection: close. */
   public static Reply get(int port, String target, String host) throws IOException {
     return send(port, "GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");

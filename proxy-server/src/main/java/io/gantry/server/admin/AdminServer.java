@@ -2,18 +2,22 @@ package io.gantry.server.admin;
 
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.health.HealthCheckRegistry;
+import io.gantry.proxy.address.AddressRanges;
 import io.gantry.proxy.metrics.MetricsServlets;
 import io.gantry.server.metrics.ServerMetrics;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Handler;
@@ -111,6 +115,9 @@ public final class AdminServer {
     private BooleanSupplier ready = () -> true;
     private boolean jvmMetrics = true;
     private ConfigEndpoint config;
+    private AddressRanges allowFrom = AddressRanges.NONE;
+    private String user;
+    private String password;
 
     private Builder(MetricRegistry metrics, HealthCheckRegistry healthChecks) {
       this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -150,6 +157,22 @@ public final class AdminServer {
       return this;
     }
 
+    /** Only these client addresses may use the admin endpoint (403 otherwise); every address by default. */
+    public Builder allowFrom(AddressRanges allowFrom) {
+      this.allowFrom = Objects.requireNonNull(allowFrom, "allowFrom");
+      return this;
+    }
+
+    /** Requires HTTP basic authentication with this user and password (401 otherwise); none by default. */
+    public Builder basicAuth(String user, String password) {
+      if (user == null || user.isEmpty() || user.indexOf(':') >= 0 || password == null || password.isEmpty()) {
+        throw new IllegalArgumentException("basicAuth: (expected: a user without ':' and a non-empty password)");
+      }
+      this.user = user;
+      this.password = password;
+      return this;
+    }
+
     /** Whether to register the JVM metrics under {@code jvm.}; on by default. */
     public Builder jvmMetrics(boolean jvmMetrics) {
       this.jvmMetrics = jvmMetrics;
@@ -185,6 +208,10 @@ public final class AdminServer {
       ServletContextHandler context = new ServletContextHandler("/");
       context.setDisplayName("gantry-admin");
       context.setVirtualHosts(List.of("@" + CONNECTOR_NAME));
+      AdminGuard guard = new AdminGuard(allowFrom, user, password);
+      if (guard.isActive()) {
+        context.addFilter(new FilterHolder(guard), "/*", EnumSet.of(DispatcherType.REQUEST));
+      }
       // The library's mount: /metrics, /metrics/prometheus, /healthcheck, /ping, /threads, and
       // Dropwizard's admin servlet at /*, which claims every other path on the admin connector.
       MetricsServlets.mount(context, metrics, healthChecks);

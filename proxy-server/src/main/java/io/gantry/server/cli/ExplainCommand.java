@@ -41,7 +41,9 @@ public final class ExplainCommand implements Subcommand {
     return new Options()
         .addOption(Option.builder("X").longOpt("request").hasArg().argName("METHOD").desc("request method (default: GET)").get())
         .addOption(Option.builder("A").longOpt("user-agent").hasArg().argName("USER-AGENT").desc("User-Agent header").get())
-        .addOption(Option.builder("H").longOpt("header").hasArg().argName("'NAME: VALUE'").desc("a request header (repeatable)").get());
+        .addOption(Option.builder("H").longOpt("header").hasArg().argName("'NAME: VALUE'").desc("a request header (repeatable)").get())
+        .addOption(Option.builder("F").longOpt("from").hasArg().argName("ADDRESS")
+            .desc("the client's address, for routes with allow-from/deny-from (default: 127.0.0.1)").get());
   }
 
   @Override
@@ -97,7 +99,8 @@ public final class ExplainCommand implements Subcommand {
       return 0;
     }
     RouteTable routes = config.routeTable();
-    RequestView.Builder view = RequestView.builder().method(m).host(host).localPort(port).listenerName(l.name()).secure(secure);
+    RequestView.Builder view = RequestView.builder().method(m).host(host).localPort(port).listenerName(l.name()).secure(secure)
+        .clientAddress(line.getOptionValue("from", "127.0.0.1"));
     if (userAgent != null) {
       view.header("User-Agent", userAgent);
     }

@@ -98,6 +98,8 @@ final class ReloadCommand implements Subcommand {
         out.println(body);
         return 0;
       }
+      case 401, 403 -> // admin.basic-auth or admin.allow-from: the caller falls back to SIGHUP when it can
+          throw new IOException("it answered " + response.statusCode() + " (admin.basic-auth or admin.allow-from)");
       case 409, 422 -> {
         out.println(body);
         err.println("gantry reload: " + file + " was refused (" + (response.statusCode() == 409

@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code gantry run [conf]}: validates the configuration, then serves until SIGTERM; reloads the
- * file on SIGHUP. Leaves a PID file ({@link RunFiles}) for {@code gantry reload}.
+ * file on SIGHUP (and, with {@code gantry.reload.watch}, when it or a file it names changes).
+ * Leaves a PID file ({@link RunFiles}) for {@code gantry reload}.
  */
 public final class RunCommand implements Subcommand {
   private static final Logger LOG = LoggerFactory.getLogger("gantry");

@@ -14,14 +14,14 @@ import java.util.Locale;
 
 /**
  * One reading of one file: walks the resolved {@code gantry} block with one reader per block
- * (listeners, tls, upstreams, routes, admin, access log), reads the block's own settings, and
+ * (listeners, tls, upstreams, routes, admin, access log, reload), reads the block's own settings, and
  * builds the records when no reader found an error. Not thread-safe; {@link ConfigLoader} makes
  * one per load.
  */
 final class ConfigReader {
   private static final List<String> GANTRY_KEYS = List.of("listeners", "tls", "upstreams", "routes",
       "trusted-proxies", "admin", "access-log", "shutdown-grace", "max-queued-per-upstream", "engine", "max-threads",
-      "defaults");
+      "reload", "client-limits", "defaults");
   private static final List<String> DEFAULTS_KEYS = List.of("listener", "upstream", "route", "self-signed");
   private static final List<String> ENGINES = List.of("handler", "servlet");
 
@@ -59,6 +59,7 @@ final class ConfigReader {
     List<RouteConfig> routes = routesReader.read(root, values.object(defaults, "route"), listeners.names(), upstreams.names());
     AdminConfig admin = new AdminReader(values).read(root, listeners.configs());
     AccessLogConfig accessLog = new AccessLogReader(values).read(root);
+    ReloadConfig reload = new ReloadReader(values).read(root);
 
     List<String> trustedProxies = trustedProxies(root);
     Duration shutdownGrace = values.duration(root, "shutdown-grace", false);
@@ -74,6 +75,8 @@ final class ConfigReader {
           maxThreads + " (expected: a number of threads >= 16; acceptors and selectors take some)");
     }
 
+    ClientLimitsConfig clientLimits = new ClientLimitsReader(values).read(root, "client-limits");
+
     upstreamsReader.warnUnused(upstreams.configs(), routes);
     routesReader.warnShadowed(routes);
     if (problems.hasErrors()) {
@@ -81,7 +84,7 @@ final class ConfigReader {
     }
     return new GantryConfig(file, listeners.configs(), tls, upstreams.configs(), routes, trustedProxies, admin,
         accessLog, shutdownGrace, maxQueued, GantryConfig.Engine.valueOf(engine.toUpperCase(Locale.ROOT)), maxThreads,
-        problems.sorted());
+        reload, clientLimits, problems.sorted());
   }
 
   /**

@@ -243,6 +243,37 @@ final class ConfigValues {
     return d;
   }
 
+  /** A required size in bytes such as {@code 32KiB} or {@code 65536}, between {@code min} and {@code max}. */
+  Integer bytes(Block o, String key, int min, int max) {
+    String expected = "a size such as 32KiB or 65536, " + min + " to " + max + " bytes";
+    ConfigValue v = value(o, key, true, expected);
+    if (v == null) {
+      return null;
+    }
+    Long n;
+    try {
+      n = ConfigFactory.empty().withValue("v", v).getBytes("v");
+    } catch (ConfigException e) {
+      n = null;
+    }
+    if (n == null || n < min || n > max) {
+      problems.error(v.origin(), o.at(key), describe(v) + " (expected: " + expected + ")");
+      return null;
+    }
+    return n.intValue();
+  }
+
+  /** A required integer between {@code min} and {@code max}. */
+  Integer integer(Block o, String key, int min, int max) {
+    String expected = "an integer from " + min + " to " + max;
+    Integer n = integer(o, key, true, expected);
+    if (n != null && (n < min || n > max)) {
+      problems.error(o.get(key).origin(), o.at(key), n + " (expected: " + expected + ")");
+      return null;
+    }
+    return n;
+  }
+
   /** A string or a list of strings; {@code null} when absent or mistyped (reported). */
   List<Item> strings(Block o, String key, boolean required) {
     String expected = "a string or a list of strings";

@@ -34,6 +34,8 @@ import java.util.Map;
  * @param maxQueuedPerUpstream requests that may wait for a connection to one upstream
  * @param engine which implementation of the routing proxy serves requests
  * @param maxThreads the server's thread pool size at most
+ * @param reload reloading by itself when a watched file changes
+ * @param clientLimits per-client concurrency and rate limits (off by default)
  * @param warnings problems that did not stop loading
  */
 public record GantryConfig(
@@ -49,6 +51,8 @@ public record GantryConfig(
     int maxQueuedPerUpstream,
     Engine engine,
     int maxThreads,
+    ReloadConfig reload,
+    ClientLimitsConfig clientLimits,
     List<ConfigProblem> warnings) {
 
   /** The routing proxy's two implementations; they behave the same, the handler costs less. */
@@ -66,6 +70,7 @@ public record GantryConfig(
     routes = List.copyOf(routes);
     trustedProxies = List.copyOf(trustedProxies);
     warnings = List.copyOf(warnings);
+    reload = reload == null ? ReloadConfig.DEFAULT : reload;
   }
 
   /** The library upstreams by name, in file order; the same instances the route table uses. */

@@ -3,6 +3,7 @@ package io.gantry.server.config;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import io.gantry.proxy.header.ForwardedHeaders;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,8 +14,12 @@ import java.util.Set;
 
 /** Reads {@code gantry.listeners}, each element over {@code gantry.defaults.listener}. */
 final class ListenersReader {
-  private static final List<String> KEYS = List.of("name", "port", "host", "tls", "redirect-to", "hsts", "http2");
-  private static final List<String> DEFAULT_KEYS = List.of("host", "tls", "hsts", "http2");
+  private static final List<String> LIMIT_KEYS = List.of("max-request-header-size", "http2-max-concurrent-streams",
+      "http2-max-events-per-second");
+  private static final List<String> KEYS = concat(List.of("name", "port", "host", "tls", "redirect-to", "hsts", "http2",
+      "proxy-protocol", "proxy-protocol-from"), LIMIT_KEYS);
+  private static final List<String> DEFAULT_KEYS = concat(List.of("host", "tls", "hsts", "http2", "proxy-protocol",
+      "proxy-protocol-from"), LIMIT_KEYS);
   private static final List<String> HSTS_KEYS = List.of("enabled", "max-age", "include-subdomains");
   private static final String HSTS_DEFAULTS = "gantry.defaults.listener.hsts";
 
@@ -72,6 +77,15 @@ final class ListenersReader {
         problems.warn(e.own().get("hsts").origin(), e.at("hsts"), "ignored on a plain listener: browsers ignore"
             + " Strict-Transport-Security over http, RFC 6797 section 8.1 (expected: hsts on a TLS listener)");
       }
+      ListenerConfig.ProxyProtocol proxyProtocol = proxyProtocol(e);
+      ListenerConfig.Limits limits = limits(e);
+      if (limits != null && Boolean.FALSE.equals(tls) && (e.own().containsKey("http2-max-concurrent-streams")
+          || e.own().containsKey("http2-max-events-per-second"))) {
+        String key = e.own().containsKey("http2-max-concurrent-streams") ? "http2-max-concurrent-streams"
+            : "http2-max-events-per-second";
+        problems.warn(e.own().get(key).origin(), e.at(key), "ignored on a plain listener, which speaks HTTP/1.1"
+            + " (expected: on a TLS listener with http2 = true)");
+      }
       if (port != null && host != null) {
         Binding clash = Binding.clash(bound, host, port);
         if (clash != null) {
@@ -80,12 +94,53 @@ final class ListenersReader {
         }
         bound.add(new Binding(host, port, e.path(), e.origin().lineNumber()));
       }
-      if (name != null && port != null && host != null && tls != null && hsts != null && http2 != null) {
+      if (name != null && port != null && host != null && tls != null && hsts != null && http2 != null
+          && proxyProtocol != null && limits != null) {
         out.add(new ListenerConfig(name, host, port, tls, redirectTo == null ? 0 : redirectTo, hsts, http2,
+            proxyProtocol, limits,
             problems.fileOf(e.origin()), problems.lineOf(e.origin())));
       }
     }
     return new Listeners(out, names);
+  }
+
+  /** {@code proxy-protocol} and {@code proxy-protocol-from}, each address checked like trusted proxies. */
+  private ListenerConfig.ProxyProtocol proxyProtocol(Block e) {
+    Boolean enabled = values.bool(e, "proxy-protocol", true);
+    List<ConfigValues.Item> items = values.strings(e, "proxy-protocol-from", true);
+    if (enabled == null || items == null) {
+      return null;
+    }
+    List<String> from = new ArrayList<>();
+    boolean ok = true;
+    for (ConfigValues.Item item : items) {
+      try {
+        ForwardedHeaders.trusting(List.of(item.value()));
+        from.add(item.value().trim());
+      } catch (IllegalArgumentException x) {
+        problems.rejected(item.origin(), item.path(), x);
+        ok = false;
+      }
+    }
+    if (!enabled && !from.isEmpty() && e.own().containsKey("proxy-protocol-from")) {
+      problems.warn(e.own().get("proxy-protocol-from").origin(), e.at("proxy-protocol-from"),
+          "ignored without proxy-protocol = true (expected: proxy-protocol = true on this listener)");
+    }
+    return ok ? new ListenerConfig.ProxyProtocol(enabled, from) : null;
+  }
+
+  private ListenerConfig.Limits limits(Block e) {
+    Integer headers = values.bytes(e, "max-request-header-size", 1024, 1024 * 1024);
+    Integer streams = values.integer(e, "http2-max-concurrent-streams", 1, 65536);
+    Integer events = values.integer(e, "http2-max-events-per-second", 1, 1_000_000);
+    return headers == null || streams == null || events == null ? null
+        : new ListenerConfig.Limits(headers, streams, events);
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> out = new ArrayList<>(a);
+    out.addAll(b);
+    return List.copyOf(out);
   }
 
   /** The https port a plain listener redirects to, or {@code null} for none (or when invalid, reported). */

@@ -2,6 +2,7 @@ package io.gantry.server.config;
 
 import com.typesafe.config.Config;
 import io.gantry.proxy.header.HeaderRules;
+import io.gantry.proxy.route.AccessRules;
 import io.gantry.proxy.route.Route;
 import io.gantry.proxy.route.RouteStrategy;
 import io.gantry.proxy.upstream.Upstream;
@@ -25,6 +26,8 @@ import java.util.List;
  * @param allowEncodedSlashes whether {@code %2F} in paths is forwarded
  * @param requestHeaders headers set, added or removed on the upstream request
  * @param responseHeaders headers set, added or removed on the client response
+ * @param clientLimits this route's own per-client limits, or {@code null} for the proxy's
+ * @param access client address rules and denied paths ({@code allow-from}, {@code deny-from}, {@code deny-paths})
  * @param strategy the compiled conditions
  * @param file the file the route is declared in
  * @param line the line it is declared on
@@ -43,6 +46,8 @@ public record RouteConfig(
     boolean allowEncodedSlashes,
     HeaderRules requestHeaders,
     HeaderRules responseHeaders,
+    AccessRules access,
+    ClientLimitsConfig clientLimits,
     RouteStrategy strategy,
     String file,
     int line) {
@@ -56,8 +61,12 @@ public record RouteConfig(
 
   /** The library route, sent to {@code upstream}. */
   public Route toRoute(Upstream upstream) {
-    return Route.builder(name).when(strategy).to(upstream).allowEncodedSlashes(allowEncodedSlashes)
-        .requestHeaders(requestHeaders).responseHeaders(responseHeaders).build();
+    Route.Builder b = Route.builder(name).when(strategy).to(upstream).allowEncodedSlashes(allowEncodedSlashes)
+        .requestHeaders(requestHeaders).responseHeaders(responseHeaders).access(access);
+    if (clientLimits != null) {
+      b.clientLimits(clientLimits.toLimits());
+    }
+    return b.build();
   }
 
   /**

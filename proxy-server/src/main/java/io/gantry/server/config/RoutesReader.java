@@ -3,6 +3,7 @@ package io.gantry.server.config;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import io.gantry.proxy.route.AccessRules;
 import io.gantry.proxy.route.RouteStrategies;
 import io.gantry.proxy.route.RouteStrategy;
 import io.gantry.proxy.validation.InvalidSettingException;
@@ -23,8 +24,8 @@ import java.util.function.Supplier;
  */
 final class RoutesReader {
   private static final List<String> KEYS = List.of("name", "listener", "host", "method", "path",
-      "user-agent", "header", "strategy", "to", "allow-encoded-slashes", "headers");
-  private static final List<String> DEFAULT_KEYS = List.of("allow-encoded-slashes");
+      "user-agent", "header", "strategy", "to", "allow-encoded-slashes", "headers", "allow-from", "deny-from", "deny-paths", "client-limits");
+  private static final List<String> DEFAULT_KEYS = List.of("allow-encoded-slashes", "allow-from", "deny-from", "deny-paths");
   private static final List<String> TEXT_MATCH_KEYS = List.of("contains", "regex");
   private static final List<String> HEADER_KEYS = List.of("name", "contains", "regex");
 
@@ -128,14 +129,46 @@ final class RoutesReader {
     }
     Boolean encodedSlashes = values.bool(r, "allow-encoded-slashes", true);
     HeaderRulesReader.Legs headers = headerRules.read(r);
+    AccessRules access = access(r);
+    ClientLimitsConfig clientLimits = r.has("client-limits") ? new ClientLimitsReader(values).read(r, "client-limits") : null;
     if (problems.errorCount() > before || name == null || to == null || encodedSlashes == null) {
       return null;
     }
     RouteStrategy strategy = parts.isEmpty() ? RouteStrategies.any() : RouteStrategies.and(parts.toArray(RouteStrategy[]::new));
     return new RouteConfig(index, name, ConfigValues.listOf(listeners), ConfigValues.listOf(hosts),
         ConfigValues.listOf(methods), ConfigValues.listOf(paths), userAgent, header,
-        user == null ? null : user.config(), to, encodedSlashes, headers.request(), headers.response(), strategy,
+        user == null ? null : user.config(), to, encodedSlashes, headers.request(), headers.response(), access, clientLimits, strategy,
         problems.fileOf(r.origin()), problems.lineOf(r.origin()));
+  }
+
+  /**
+   * {@code allow-from}, {@code deny-from} (addresses or CIDRs) and {@code deny-paths} (path
+   * prefixes), each element checked by the library and a refusal reported at that element.
+   */
+  private AccessRules access(Block r) {
+    AccessRules.Builder rules = AccessRules.builder();
+    List<String> allow = accessItems(r, "allow-from", item -> AccessRules.builder().allowFrom(item));
+    List<String> deny = accessItems(r, "deny-from", item -> AccessRules.builder().denyFrom(item));
+    List<String> paths = accessItems(r, "deny-paths", item -> AccessRules.builder().denyPaths(item));
+    try {
+      return rules.allowFrom(allow).denyFrom(deny).denyPaths(paths).build();
+    } catch (IllegalArgumentException e) {
+      return AccessRules.NONE; // each element was reported above
+    }
+  }
+
+  private List<String> accessItems(Block r, String key, java.util.function.Consumer<String> check) {
+    List<Item> items = values.strings(r, key, false);
+    List<String> out = new ArrayList<>();
+    for (Item item : items == null ? List.<Item>of() : items) {
+      try {
+        check.accept(item.value());
+        out.add(item.value());
+      } catch (IllegalArgumentException e) {
+        problems.rejected(item.origin(), item.path(), e);
+      }
+    }
+    return out;
   }
 
   /** Adds the library's strategy for {@code key}, or reports its refusal there. */

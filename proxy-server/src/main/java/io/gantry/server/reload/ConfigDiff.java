@@ -18,11 +18,11 @@ import java.util.function.Function;
  *
  * <p>Live: routes, upstreams, certificates, listeners that are added or removed (a listener whose
  * host or port changes is removed and added), a plain listener's {@code redirect-to}, {@code
- * shutdown-grace}. Only with a restart (the reload is refused, the running configuration keeps
- * serving): {@code engine}, {@code max-threads}, {@code admin}, {@code access-log}, {@code
- * trusted-proxies}, {@code max-queued-per-upstream}, a change of {@code tls}, {@code http2} or
- * {@code hsts} on a listener whose port stays open, and a port handed from one listener name to
- * another.
+ * shutdown-grace}, {@code reload} (the file watch). Only with a restart (the reload is refused,
+ * the running configuration keeps serving): {@code engine}, {@code max-threads}, {@code admin},
+ * {@code access-log}, {@code trusted-proxies}, {@code max-queued-per-upstream}, {@code
+ * client-limits}, a change of {@code tls}, {@code http2} or {@code hsts} on a listener whose port
+ * stays open, and a port handed from one listener name to another.
  *
  * <pre>{@code
  * ConfigDiff diff = ConfigDiff.between(running, next);
@@ -57,6 +57,11 @@ public record ConfigDiff(List<ListenerConfig> added, List<ListenerConfig> remove
     restartOnly(running, next, "gantry.access-log", GantryConfig::accessLog, restart);
     restartOnly(running, next, "gantry.trusted-proxies", GantryConfig::trustedProxies, restart);
     restartOnly(running, next, "gantry.max-queued-per-upstream", GantryConfig::maxQueuedPerUpstream, restart);
+    restartOnly(running, next, "gantry.client-limits", GantryConfig::clientLimits, restart);
+    if (!running.reload().equals(next.reload())) {
+      changes.add("reload: watch " + running.reload().watch() + ", debounce " + running.reload().debounce().toMillis()
+          + " ms -> watch " + next.reload().watch() + ", debounce " + next.reload().debounce().toMillis() + " ms");
+    }
     if (!running.shutdownGrace().equals(next.shutdownGrace())) {
       changes.add("shutdown-grace: " + running.shutdownGrace() + " -> " + next.shutdownGrace());
     }
@@ -76,8 +81,10 @@ public record ConfigDiff(List<ListenerConfig> added, List<ListenerConfig> remove
         added.add(now);
         continue;
       }
-      if (old.tls() != now.tls() || old.http2() != now.http2() || !Objects.equals(old.hsts(), now.hsts())) {
-        restart.add(listenerProblem(next, now, "listener '" + now.name() + "' changes tls, http2 or hsts on port "
+      if (old.tls() != now.tls() || old.http2() != now.http2() || !Objects.equals(old.hsts(), now.hsts())
+          || !Objects.equals(old.proxyProtocol(), now.proxyProtocol()) || !Objects.equals(old.limits(), now.limits())) {
+        restart.add(listenerProblem(next, now, "listener '" + now.name() + "' changes tls, http2, hsts, proxy-protocol"
+            + " or its limits on port "
             + now.port() + ", which stays open; this needs a restart (the running configuration keeps serving)"));
       } else if (old.redirectTo() != now.redirectTo()) {
         changes.add("listener " + now.name() + ": redirect-to " + old.redirectTo() + " -> " + now.redirectTo());

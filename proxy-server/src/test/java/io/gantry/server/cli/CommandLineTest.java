@@ -120,6 +120,28 @@ class CommandLineTest {
     assertTrue(portMapped.out().contains("route 1 'push-port'"), portMapped.out());
   }
 
+  /** Explain applies a route's access rules, from the client address given with --from. */
+  @Test
+  void explainAppliesAccessRules() throws Exception {
+    Path file = dir.resolve("edge.conf");
+    Files.writeString(file, """
+        gantry {
+          listeners = [ { name = plain, port = 8080, tls = false } ]
+          upstreams { nexus = "http://127.0.0.1:8081/" }
+          routes = [ { name = ui, to = nexus, allow-from = ["10.0.0.0/8"], deny-paths = ["/service/rest/v1/script"] } ]
+          admin.port = 0
+        }
+        """);
+    Run inside = run("explain", file.toString(), "http://nexus.example.com:8080/service/rest/v1/status", "--from", "10.1.2.3");
+    assertEquals(0, inside.code(), inside.out() + inside.err());
+    Run outside = run("explain", file.toString(), "http://nexus.example.com:8080/service/rest/v1/status", "--from", "192.0.2.1");
+    assertTrue(outside.out().contains("-> 403 Forbidden: client address 192.0.2.1 is not allowed on this route (allow-from)"),
+        outside.out());
+    Run script = run("explain", file.toString(), "http://nexus.example.com:8080/service/rest/v1/../v1/script", "-F", "10.1.2.3");
+    assertTrue(script.out().contains("-> 403 Forbidden: path /service/rest/v1/script/ is not served here (deny-paths)"),
+        script.out());
+  }
+
   /** Explain prints the Location the redirect handler sends: host, https port, path and query. */
   @Test
   void explainShowsTheRedirectWithItsQuery() throws Exception {

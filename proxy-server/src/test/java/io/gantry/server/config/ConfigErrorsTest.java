@@ -77,7 +77,8 @@ class ConfigErrorsTest {
     Path file = write(dir, "gantry.conf", text);
     List<ConfigProblem> errors = errors(file);
     assertProblem(find(errors, "gantry.listeners[0].tsl"), file, line(text, "tsl"), "gantry.listeners[0].tsl",
-        "unknown key (expected one of: name, port, host, tls, redirect-to, hsts, http2; did you mean 'tls'?)");
+        "unknown key (expected one of: name, port, host, tls, redirect-to, hsts, http2, proxy-protocol, proxy-protocol-from,"
+        + " max-request-header-size, http2-max-concurrent-streams, http2-max-events-per-second; did you mean 'tls'?)");
   }
 
   @Test
@@ -97,6 +98,28 @@ class ConfigErrorsTest {
   }
 
   @Test
+  void reloadSettingsAreRead() {
+    Path file = write(dir, "gantry.conf", minimal("  reload { watch = off, debounce = 250ms }"));
+    assertEquals(new ReloadConfig(false, java.time.Duration.ofMillis(250)), TestConfigs.load(file).reload());
+  }
+
+  @Test
+  void reloadSettingsAreChecked() {
+    String text = minimal("  reload {\n    watch = maybe\n    debounce = 0s\n    debounse = 2s\n  }");
+    Path file = write(dir, "gantry.conf", text);
+    List<ConfigProblem> problems = errors(file);
+    assertProblem(find(problems, "gantry.reload.watch"), file, line(text, "watch = maybe"), "gantry.reload.watch",
+        "'maybe' (expected: true or false)");
+    assertProblem(find(problems, "gantry.reload.debounce"), file, line(text, "debounce = 0s"), "gantry.reload.debounce",
+        "more than 0");
+    assertProblem(find(problems, "gantry.reload.debounse"), file, line(text, "debounse"), "gantry.reload.debounse",
+        "debounce");
+    String tooLong = minimal("  reload { debounce = 1h }");
+    Path second = write(dir, "second.conf", tooLong);
+    assertProblem(error(second), second, line(tooLong, "debounce = 1h"), "gantry.reload.debounce", "at most 10m");
+  }
+
+  @Test
   void tooFewThreadsIsRefused() {
     String text = minimal("  max-threads = 4");
     Path file = write(dir, "gantry.conf", text);
@@ -109,7 +132,7 @@ class ConfigErrorsTest {
     String text = minimal("  admin { colour = blue }");
     Path file = write(dir, "gantry.conf", text);
     ConfigProblem p = error(file);
-    assertProblem(p, file, line(text, "colour"), "gantry.admin.colour", "unknown key (expected one of: enabled, host, port)");
+    assertProblem(p, file, line(text, "colour"), "gantry.admin.colour", "unknown key (expected one of: enabled, host, port, allow-from, basic-auth)");
   }
 
   @Test
@@ -374,6 +397,28 @@ class ConfigErrorsTest {
   }
 
   @Test
+  void invalidProxyProtocolPeersAndLimits() {
+    String text = minimal("""
+          listeners = [
+            { name = lb, port = 8080, tls = false, proxy-protocol = true, proxy-protocol-from = ["10.0.0.0/33"] }
+            { name = small, port = 8081, tls = false, max-request-header-size = 100 }
+            { name = h2, port = 8082, tls = false, http2-max-concurrent-streams = 0, http2-max-events-per-second = lots }
+          ]
+        """);
+    Path file = write(dir, "gantry.conf", text);
+    List<ConfigProblem> errors = errors(file);
+    assertEquals(4, errors.size(), errors::toString);
+    assertProblem(find(errors, "gantry.listeners[0].proxy-protocol-from[0]"), file, line(text, "10.0.0.0/33"),
+        "gantry.listeners[0].proxy-protocol-from[0]", "'10.0.0.0/33' (expected: prefix length 0-32)");
+    assertProblem(find(errors, "gantry.listeners[1].max-request-header-size"), file, line(text, "= 100"),
+        "gantry.listeners[1].max-request-header-size", "100 (expected: a size such as 32KiB or 65536, 1024 to 1048576 bytes)");
+    assertProblem(find(errors, "gantry.listeners[2].http2-max-concurrent-streams"), file, line(text, "streams = 0"),
+        "gantry.listeners[2].http2-max-concurrent-streams", "0 (expected: an integer from 1 to 65536)");
+    assertProblem(find(errors, "gantry.listeners[2].http2-max-events-per-second"), file, line(text, "lots"),
+        "gantry.listeners[2].http2-max-events-per-second", "(expected: an integer from 1 to 1000000)");
+  }
+
+  @Test
   void invalidTrustedProxyAndAccessLogFormat() {
     String text = minimal("""
           trusted-proxies = ["10.0.0.0/8", "10.0.0.0/33", proxy.example.com]
@@ -426,5 +471,48 @@ class ConfigErrorsTest {
     List<ConfigProblem> errors = errors(file);
     assertTrue(errors.stream().anyMatch(p -> p.path().equals("gantry") && p.message().contains("missing")), errors::toString);
     assertTrue(errors.stream().anyMatch(p -> p.path().equals("gantry.routes")), errors::toString);
+  }
+
+  /** Edge controls: every bad address and path prefix at its element's file:line:key, all at once. */
+  @Test
+  void badAccessRulesAreReportedAtTheirElement() {
+    String text = """
+        gantry {
+          upstreams { nexus = "http://127.0.0.1:8081/" }
+          routes = [
+            { to = nexus, allow-from = ["10.0.0.0/8", "10.0.0.0/33"]
+              deny-from = ["example.com"]
+              deny-paths = ["/service/rest/v1/script", "service/rest/v1/security/", "/a/../b"] }
+          ]
+          admin.allow-from = ["300.1.1.1"]
+          client-limits.max-concurrent = -1
+        }
+        """;
+    Path file = write(dir, "gantry.conf", text);
+    List<ConfigProblem> errors = errors(file);
+    assertProblem(find(errors, "gantry.routes[0].allow-from[1]"), file, line(text, "10.0.0.0/33"),
+        "gantry.routes[0].allow-from[1]", "'10.0.0.0/33' (expected: prefix length 0-32)");
+    assertProblem(find(errors, "gantry.routes[0].deny-from[0]"), file, line(text, "example.com"),
+        "gantry.routes[0].deny-from[0]", "'example.com' (expected: an IP address or CIDR such as 10.0.0.0/8)");
+    assertProblem(find(errors, "gantry.routes[0].deny-paths[1]"), file, line(text, "service/rest/v1/security/"),
+        "gantry.routes[0].deny-paths[1]", "'service/rest/v1/security/' (expected: starts with '/')");
+    assertProblem(find(errors, "gantry.routes[0].deny-paths[2]"), file, line(text, "/a/../b"),
+        "gantry.routes[0].deny-paths[2]", "'/a/../b' (expected: a normalised path prefix such as /v2/)");
+    assertProblem(find(errors, "gantry.admin.allow-from[0]"), file, line(text, "300.1.1.1"),
+        "gantry.admin.allow-from[0]", "'300.1.1.1' (expected: an IP address or CIDR such as 10.0.0.0/8)");
+    assertProblem(find(errors, "gantry.client-limits.max-concurrent"), file, line(text, "max-concurrent"),
+        "gantry.client-limits.max-concurrent", "-1 (expected: requests in flight per client, 0 for no limit)");
+    assertEquals(6, errors.size(), errors.toString());
+  }
+
+  @Test
+  void adminBasicAuthWithoutAPasswordIsAnErrorThatNeverShowsOne() {
+    String text = minimal("""
+          admin.basic-auth { user = admin, password = ${?GANTRY_TEST_UNSET_PASSWORD} }
+        """);
+    Path file = write(dir, "gantry.conf", text);
+    ConfigProblem p = error(file);
+    assertEquals("gantry.admin.basic-auth.password", p.path());
+    assertTrue(p.message().startsWith("missing (expected: a password"), p.message());
   }
 }

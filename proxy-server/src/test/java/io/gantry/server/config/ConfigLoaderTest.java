@@ -33,9 +33,11 @@ class ConfigLoaderTest {
     GantryConfig c = load(write(dir, "gantry.conf", minimal("")));
 
     assertEquals(List.of(new ListenerConfig("http", "0.0.0.0", 8080, false, 0,
-        new ListenerConfig.Hsts(false, Duration.ofDays(365), false), false, c.listeners().get(0).file(), 1)),
+        new ListenerConfig.Hsts(false, Duration.ofDays(365), false), false,
+        new ListenerConfig.ProxyProtocol(false, List.of()), new ListenerConfig.Limits(32 * 1024, 128, 128),
+        c.listeners().get(0).file(), 1)),
         c.listeners().stream().map(l -> new ListenerConfig(l.name(), l.host(), l.port(), l.tls(), l.redirectTo(),
-            l.hsts(), l.http2(), l.file(), 1)).toList());
+            l.hsts(), l.http2(), l.proxyProtocol(), l.limits(), l.file(), 1)).toList());
     assertEquals(new TlsConfig(List.of(), null, null), c.tls());
     assertEquals(new AdminConfig(true, "127.0.0.1", 9090), c.admin());
     assertEquals(new AccessLogConfig(true, AccessLog.Format.COMBINED, null), c.accessLog());
@@ -43,6 +45,7 @@ class ConfigLoaderTest {
     assertEquals(1024, c.maxQueuedPerUpstream());
     assertEquals(GantryConfig.Engine.HANDLER, c.engine());
     assertEquals(256, c.maxThreads());
+    assertEquals(new ReloadConfig(true, Duration.ofSeconds(1)), c.reload());
     assertEquals(List.of(), c.trustedProxies());
     assertEquals(List.of(), c.warnings());
     Upstream nexus = c.upstreamsByName().get("nexus");
@@ -52,6 +55,8 @@ class ConfigLoaderTest {
     RouteConfig route = c.routes().get(0);
     assertEquals("route-1", route.name());
     assertFalse(route.allowEncodedSlashes());
+    assertEquals(io.gantry.proxy.route.AccessRules.NONE, route.access());
+    assertEquals(ClientLimitsConfig.NONE, c.clientLimits());
     assertEquals(line(minimal(""), "to = nexus"), route.line());
     assertEquals(dir.resolve("gantry.conf"), c.file());
     assertSame(c.forwardedHeaders(), io.gantry.proxy.header.ForwardedHeaders.NONE_TRUSTED);
@@ -67,7 +72,8 @@ class ConfigLoaderTest {
         gantry {
           listeners = [
             { name = https, port = 443, host = "10.0.0.1", hsts { max-age = 1d, include-subdomains = true } }
-            { name = push, port = 8086, hsts = true }
+            { name = push, port = 8086, hsts = true, http2 = true, proxy-protocol = true, proxy-protocol-from = ["10.1.0.0/16", "10.2.0.5"]
+              max-request-header-size = 64KiB, http2-max-concurrent-streams = 32, http2-max-events-per-second = 50 }
             { name = plain, port = 8080, tls = false, redirect-to = 443 }
           ]
           tls {
@@ -104,6 +110,10 @@ class ConfigLoaderTest {
     assertEquals(new ListenerConfig.Hsts(true, Duration.ofDays(1), true), https.hsts());
     assertEquals("max-age=86400; includeSubDomains", https.hsts().headerValue());
     assertEquals(new ListenerConfig.Hsts(true, Duration.ofDays(365), false), c.listener("push").hsts());
+    assertEquals(new ListenerConfig.ProxyProtocol(true, List.of("10.1.0.0/16", "10.2.0.5")), c.listener("push").proxyProtocol());
+    assertEquals(new ListenerConfig.Limits(64 * 1024, 32, 50), c.listener("push").limits());
+    assertEquals(ListenerConfig.NO_PROXY_PROTOCOL, https.proxyProtocol());
+    assertEquals(ListenerConfig.DEFAULT_LIMITS, https.limits());
     ListenerConfig plain = c.listener("plain");
     assertFalse(plain.tls());
     assertEquals(443, plain.redirectTo());
@@ -260,5 +270,33 @@ class ConfigLoaderTest {
     assertEquals("route-2", table.match(RequestView.builder().method("HEAD").listenerName("plain").build()).name());
     assertEquals("route-3", table.match(RequestView.builder().method("PUT").listenerName("plain").build()).name());
     assertSame(c.upstreamsByName().get("hosted"), table.routes().get(0).upstream());
+  }
+
+  /** Edge controls: route access rules over gantry.defaults.route, client limits, admin protection. */
+  @Test
+  void edgeControlsFromTheFile() {
+    GantryConfig c = load(write(dir, "gantry.conf", """
+        gantry {
+          upstreams { nexus = "http://127.0.0.1:8081/" }
+          defaults.route.deny-paths = ["/service/rest/v1/script"]
+          routes = [
+            { name = office, to = nexus, allow-from = ["10.0.0.0/8"], deny-from = "10.9.0.0/16" }
+            { name = public, to = nexus, client-limits { max-concurrent = 2 } }
+          ]
+          client-limits { max-concurrent = 8, rate = 50, burst = 200, max-clients = 1000 }
+          admin { allow-from = ["127.0.0.1"], basic-auth { user = ops, password = "s3cret" } }
+        }
+        """));
+    io.gantry.proxy.route.AccessRules office = c.routes().get(0).access();
+    assertEquals("allow-from 10.0.0.0/8; deny-from 10.9.0.0/16; deny-paths /service/rest/v1/script/", office.toString());
+    assertEquals("deny-paths /service/rest/v1/script/", c.routes().get(1).access().toString());
+    assertEquals(new ClientLimitsConfig(8, 50, 200, 1000), c.clientLimits());
+    assertNull(c.routes().get(0).clientLimits());
+    assertEquals(new ClientLimitsConfig(2, 0, 100, 100000), c.routes().get(1).clientLimits());
+    assertEquals(2, c.routeTable().routes().get(1).clientLimits().maxConcurrent());
+    assertEquals(List.of("127.0.0.1"), c.admin().allowFrom());
+    assertEquals(new AdminConfig.BasicAuth("ops", "s3cret"), c.admin().basicAuth());
+    assertFalse(c.admin().toString().contains("s3cret"), c.admin().toString());
+    assertTrue(c.routeTable().routes().get(0).toString().contains("[access: allow-from 10.0.0.0/8"));
   }
 }

@@ -85,7 +85,7 @@ class RouteShadowingTest {
   /** A route from space-separated lists; empty for no condition. */
   private static RouteConfig route(int index, String listeners, String hosts, String methods, String paths) {
     return new RouteConfig(index, "route-" + (index + 1), list(listeners), list(hosts), list(methods), list(paths),
-        null, null, null, "nexus", false, HeaderRules.NONE, HeaderRules.NONE, RouteStrategies.any(), "gantry.conf", index + 1);
+        null, null, null, "nexus", false, HeaderRules.NONE, HeaderRules.NONE, io.gantry.proxy.route.AccessRules.NONE, null, RouteStrategies.any(), "gantry.conf", index + 1);
   }
 
   private static List<String> list(String values) {
