@@ -5,10 +5,11 @@ import com.codahale.metrics.health.HealthCheckRegistry;
 import io.gantry.proxy.ProxyBuilder;
 import io.gantry.proxy.RoutingProxyHandler;
 import io.gantry.proxy.RoutingProxyServlet;
+import io.gantry.proxy.address.AddressRanges;
 import io.gantry.proxy.metrics.ProxyMetrics;
 import io.gantry.proxy.route.RouteTable;
-import io.gantry.proxy.address.AddressRanges;
 import io.gantry.server.admin.AdminServer;
+import io.gantry.server.admin.NotOnAdmin;
 import io.gantry.server.admin.UpstreamHealthCheck;
 import io.gantry.server.config.ConfigLoader;
 import io.gantry.server.config.ConfigProblem;
@@ -16,40 +17,31 @@ import io.gantry.server.config.GantryConfig;
 import io.gantry.server.config.ListenerConfig;
 import io.gantry.server.connector.InFlightRequests;
 import io.gantry.server.connector.Listeners;
-import io.gantry.server.redirect.HttpsRedirectHandler;
 import io.gantry.server.metrics.ServerMetrics;
+import io.gantry.server.redirect.HttpsRedirectHandler;
 import io.gantry.server.reload.ConfigDiff;
 import io.gantry.server.reload.ReloadRefusedException;
 import io.gantry.server.reload.ReloadTarget;
 import io.gantry.server.reload.Reloader;
-import io.gantry.server.tls.CertificateInfo;
 import io.gantry.server.tls.CertificateStore;
 import io.gantry.server.tls.ConfiguredCertificates;
 import io.gantry.server.tls.GantrySslContextFactory;
-import io.gantry.server.tls.ServerCertificate;
 import io.gantry.server.tls.SslContextFactories;
 import jakarta.inject.Inject;
 import jakarta.inject.Provider;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.RequestLog;
-import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
-import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -115,7 +107,7 @@ public final class GantryServer implements ReloadTarget {
     if (anyTls) {
       CertificateStore store = certificates.get();
       tls = SslContextFactories.server(store);
-      registerCertificateExpiry(null, store);
+      ServerMetrics.registerCertificateExpiry(metrics, null, store);
     }
     for (ListenerConfig l : config.listeners()) {
       ServerConnector connector = newConnector(l, tls);
@@ -153,7 +145,7 @@ public final class GantryServer implements ReloadTarget {
     server.start();
     ready = true;
     reloader.startWatching();
-    logStartup(Duration.ofNanos(System.nanoTime() - started));
+    StartupLog.log(config, connectors, tls, routes, admin, Duration.ofNanos(System.nanoTime() - started));
   }
 
   private ServerConnector newConnector(ListenerConfig l, GantrySslContextFactory tls) {
@@ -179,21 +171,6 @@ public final class GantryServer implements ReloadTarget {
     return redirects;
   }
 
-  /** Registers the expiry gauge of each certificate of {@code store}, removing those of {@code previous} that are gone. */
-  private void registerCertificateExpiry(CertificateStore previous, CertificateStore store) {
-    Set<String> aliases = store.certificates().stream().map(ServerCertificate::alias).collect(Collectors.toSet());
-    if (previous != null) {
-      for (ServerCertificate c : previous.certificates()) {
-        if (!aliases.contains(c.alias())) {
-          metrics.remove("gantry.tls.certificate." + c.alias() + ".days-to-expiry");
-        }
-      }
-    }
-    for (ServerCertificate c : store.certificates()) {
-      ServerMetrics.registerCertificateExpiry(metrics, c.alias(), c.leaf().getNotAfter().toInstant());
-    }
-  }
-
   /**
    * The routing proxy on the configured engine. Neither needs a context restricted to the proxy
    * listeners: the admin context comes first and claims every request on the admin connector, and
@@ -213,56 +190,12 @@ public final class GantryServer implements ReloadTarget {
     return handler;
   }
 
-  /** Declines requests on the admin connector. */
-  private static final class NotOnAdmin extends Handler.Wrapper {
-    NotOnAdmin(Handler next) {
-      super(next);
-    }
-
-    @Override
-    public boolean handle(Request request, Response response, Callback callback) throws Exception {
-      Connector connector = request.getConnectionMetaData().getConnector();
-      if (connector != null && AdminServer.CONNECTOR_NAME.equals(connector.getName())) {
-        return false;
-      }
-      return super.handle(request, response, callback);
-    }
-  }
-
   private <B extends ProxyBuilder<B, ?>> B configure(B builder) {
     return builder.routes(routes)
         .observer(proxyMetrics)
         .forwardedHeaders(config.forwardedHeaders())
         .maxQueuedPerUpstream(config.maxQueuedPerUpstream())
         .clientLimits(config.clientLimits().toLimits());
-  }
-
-  private void logStartup(Duration took) {
-    for (ListenerConfig l : config.listeners()) {
-      ServerConnector c = connectors.get(l.name());
-      String scheme = l.tls() ? "https" : "http";
-      String host = l.host() == null || l.host().isEmpty() ? "0.0.0.0" : l.host();
-      LOG.info("listener {} on {}://{}:{}{}{}", l.name(), scheme, host, c.getLocalPort(),
-          l.tls() ? (l.http2() ? " (TLS 1.2+, h2 and http/1.1)" : " (TLS 1.2+, http/1.1)") : l.redirects() ? " (redirects to https port " + l.redirectTo() + ")" : "",
-          l.proxyProtocol().enabled() ? " (PROXY protocol required" + (l.proxyProtocol().from().isEmpty() ? ")"
-              : " from " + String.join(", ", l.proxyProtocol().from()) + ")") : "");
-    }
-    if (tls != null) {
-      Instant now = Instant.now();
-      CertificateStore store = tls.certificateStore();
-      for (ServerCertificate c : store.certificates()) {
-        LOG.info("certificate {}{}", CertificateInfo.of(c).describe(now),
-            c == store.defaultCertificate() ? " (default for clients without SNI)" : "");
-      }
-      store.warnings().forEach(w -> LOG.warn("{}", w));
-    }
-    LOG.info("routes ({}, {} engine):", routes.routes().size(), config.engine().name().toLowerCase(java.util.Locale.ROOT));
-    routes.toString().lines().forEach(line -> LOG.info("{}", line));
-    if (admin != null) {
-      LOG.info("admin on http://{}:{} (/metrics /metrics/prometheus /healthcheck /ping /threads /routes /ready)",
-          config.admin().host(), admin.connector().getLocalPort());
-    }
-    LOG.info("gantry started in {} ms", took.toMillis());
   }
 
   /** Stops accepting and lets in-flight exchanges finish for up to the shutdown grace. */
@@ -393,7 +326,7 @@ public final class GantryServer implements ReloadTarget {
       tls = tlsForNew;
     }
     if (store != null) {
-      registerCertificateExpiry(previousStore, store);
+      ServerMetrics.registerCertificateExpiry(metrics, previousStore, store);
       changes.add("certificates: " + store.certificates().size() + " loaded");
       store.warnings().forEach(w -> LOG.warn("{}", w));
     }

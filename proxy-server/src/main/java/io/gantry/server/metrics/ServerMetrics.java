@@ -10,11 +10,15 @@ import com.codahale.metrics.jvm.MemoryUsageGaugeSet;
 import com.codahale.metrics.jvm.ThreadStatesGaugeSet;
 import io.dropwizard.metrics.jetty12.InstrumentedConnectionFactory;
 import io.dropwizard.metrics.jetty12.InstrumentedQueuedThreadPool;
+import io.gantry.server.tls.CertificateStore;
+import io.gantry.server.tls.ServerCertificate;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.eclipse.jetty.io.ssl.SslHandshakeListener;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -64,6 +68,24 @@ public final class ServerMetrics {
    */
   public static void registerCertificateExpiry(MetricRegistry registry, String name, Instant notAfter) {
     registerCertificateExpiry(registry, name, notAfter, Clock.systemUTC());
+  }
+
+  /**
+   * Registers the expiry gauge of each certificate of {@code store}, and removes those of {@code
+   * previous} (the store before a reload, or {@code null}) that are gone.
+   */
+  public static void registerCertificateExpiry(MetricRegistry registry, CertificateStore previous, CertificateStore store) {
+    Set<String> aliases = store.certificates().stream().map(ServerCertificate::alias).collect(Collectors.toSet());
+    if (previous != null) {
+      for (ServerCertificate c : previous.certificates()) {
+        if (!aliases.contains(c.alias())) {
+          registry.remove("gantry.tls.certificate." + c.alias() + ".days-to-expiry");
+        }
+      }
+    }
+    for (ServerCertificate c : store.certificates()) {
+      registerCertificateExpiry(registry, c.alias(), c.leaf().getNotAfter().toInstant());
+    }
   }
 
   /** As {@link #registerCertificateExpiry(MetricRegistry, String, Instant)}, on {@code clock}. */
