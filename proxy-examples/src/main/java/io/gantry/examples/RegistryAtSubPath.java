@@ -5,13 +5,8 @@
 // curl localhost:8080/api/hello (the application). -Dexec.args="8080 http://nexus:8081" uses a real Nexus.
 package io.gantry.examples;
 
-import static io.gantry.proxy.route.RouteStrategies.method;
-import static io.gantry.proxy.route.RouteStrategies.pathPrefix;
-
 import io.gantry.proxy.RoutingProxyServlet;
-import io.gantry.proxy.route.Route;
 import io.gantry.proxy.route.RouteTable;
-import io.gantry.proxy.upstream.Upstream;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -35,13 +30,12 @@ import org.eclipse.jetty.server.ServerConnector;
 public final class RegistryAtSubPath {
   private RegistryAtSubPath() {}
 
-  /** What the routes see is the path below the mount: {@code /v2/...}. */
+  /**
+   * What the routes see is the path below the mount, {@code /v2/...}: the same pull/push routes as
+   * {@link ProxyInFrontOfApp#routes}, which sees the same paths at the root.
+   */
   public static RouteTable routes(String nexusUrl) {
-    String nexus = nexusUrl.endsWith("/") ? nexusUrl : nexusUrl + "/";
-    return RouteTable.builder()
-        .route(Route.of("pull", pathPrefix("/v2/").and(method("GET", "HEAD")), Upstream.of(nexus + "repository/docker-group/")))
-        .route(Route.of("push", pathPrefix("/v2/"), Upstream.of(nexus + "repository/docker-hosted/")))
-        .build();
+    return ProxyInFrontOfApp.routes(nexusUrl);
   }
 
   /** A started server on {@code port} (0: any free port). */

@@ -97,7 +97,9 @@ public final class Router {
     if (route == null) {
       return new Refuse(404, Refusal.NO_ROUTE, "no route for this request", null, path);
     }
-    AccessRules.Denial denial = route.access().check(view.clientAddress(), path);
+    // Most routes have no access rules: then the client address is not even formatted.
+    AccessRules access = route.access();
+    AccessRules.Denial denial = access.isEmpty() ? null : access.check(view.clientAddress(), path);
     if (denial != null) {
       return new Refuse(403, Refusal.FORBIDDEN, denial.reason() + " (" + denial.rule() + ")", route, path);
     }

@@ -9,27 +9,18 @@ import io.gantry.server.GantryModule;
 import io.gantry.server.GantryServer;
 import io.gantry.server.config.ConfigLoader;
 import io.gantry.server.tls.TestPki;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.KeyStore;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -301,24 +292,7 @@ class WatchReloadTest {
 
   /** The first SAN of the certificate a new TLS handshake with {@code sni} gets. */
   private String san(int port, String sni) throws Exception {
-    KeyStore trust = KeyStore.getInstance("PKCS12");
-    trust.load(null, null);
-    trust.setCertificateEntry("ca", pki.caCert);
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trust);
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(null, tmf.getTrustManagers(), null);
-    try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port)) {
-      SSLParameters params = socket.getSSLParameters();
-      params.setServerNames(List.of(new SNIHostName(sni)));
-      socket.setSSLParameters(params);
-      socket.setSoTimeout(10_000);
-      socket.startHandshake();
-      X509Certificate served = (X509Certificate) socket.getSession().getPeerCertificates()[0];
-      socket.getOutputStream().write(("GET / HTTP/1.1\r\nHost: " + sni + "\r\nConnection: close\r\n\r\n")
-          .getBytes(StandardCharsets.ISO_8859_1));
-      socket.getInputStream().transferTo(new ByteArrayOutputStream());
-      return (String) served.getSubjectAlternativeNames().iterator().next().get(1);
-    }
+    return pki.sanServedTo(port, sni, "/");
   }
+
 }
