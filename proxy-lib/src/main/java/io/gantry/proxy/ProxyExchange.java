@@ -3,6 +3,9 @@ package io.gantry.proxy;
 import io.gantry.proxy.limit.ClientLimits;
 
 import io.gantry.proxy.route.Route;
+import io.gantry.proxy.upstream.Upstream;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.server.Request;
@@ -38,6 +41,11 @@ public final class ProxyExchange {
   private volatile ClientLimits admittedBy;
   private volatile String admittedAddress;
   private volatile long retryAfterSeconds = -1;
+  private volatile Upstream.Instance instance;
+  private volatile String target;
+  /** Origins this request failed on, when it was retried; otherwise empty. */
+  private volatile Set<String> tried = Set.of();
+  private boolean bodyless;
 
   ProxyExchange(String requestId, String method, Arrival arrival, long startNanos, String mountPath) {
     this.requestId = requestId;
@@ -131,6 +139,47 @@ public final class ProxyExchange {
   /** Where the request goes, or null when gantry refused it. */
   Router.Forward forward() {
     return forward;
+  }
+
+  /** Sends the request to {@code instance} at {@code target}: the first time, or again after a failure. */
+  void sendTo(Upstream.Instance instance, String target) {
+    Upstream.Instance previous = this.instance;
+    if (previous != null) {
+      Set<String> more = new HashSet<>(tried);
+      more.add(previous.origin());
+      tried = more;
+    }
+    this.instance = instance;
+    this.target = target;
+  }
+
+  /** The instance the request is (last) sent to, or {@code null} when it was not forwarded. */
+  public Upstream.Instance instance() {
+    return instance;
+  }
+
+  /** The upstream URL the request is (last) sent to. */
+  String target() {
+    return target;
+  }
+
+  /** Origins the request already failed on. */
+  Set<String> tried() {
+    return tried;
+  }
+
+  /** How many instances the request was sent to. */
+  public int attempts() {
+    return instance == null ? 0 : tried.size() + 1;
+  }
+
+  void bodyless(boolean bodyless) {
+    this.bodyless = bodyless;
+  }
+
+  /** Whether the client request carries no body, so that it can be sent again. */
+  boolean bodyless() {
+    return bodyless;
   }
 
   void refused(Router.Refuse refuse) {

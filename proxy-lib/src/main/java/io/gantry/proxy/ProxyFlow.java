@@ -1,19 +1,26 @@
 package io.gantry.proxy;
 
-import io.gantry.proxy.limit.ClientLimits;
-
 import io.gantry.proxy.Router.Decision;
 import io.gantry.proxy.Router.Forward;
 import io.gantry.proxy.Router.Refuse;
 import io.gantry.proxy.header.ForwardedHeaders;
 import io.gantry.proxy.header.HeaderRules;
 import io.gantry.proxy.header.ResponseHeaderRewriter;
+import io.gantry.proxy.limit.ClientLimits;
 import io.gantry.proxy.route.HostNames;
 import io.gantry.proxy.route.RouteTable;
+import io.gantry.proxy.upstream.InstanceStatus;
 import io.gantry.proxy.upstream.Upstream;
+import io.gantry.proxy.upstream.UpstreamPools;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -26,11 +33,14 @@ import org.slf4j.LoggerFactory;
  * {@link RoutingProxyServlet} call them in this order and only translate Jetty's types.
  *
  * <ol>
- *   <li>{@link #begin}: the arrival, the request id, the route decision, listener events;
+ *   <li>{@link #begin}: the arrival, the request id, the route decision, the upstream instance,
+ *       listener events;
  *   <li>{@link #refusal}: the answer when gantry refuses the request itself;
  *   <li>{@link #upstreamRequestHeaders}: what crosses to the upstream;
+ *   <li>{@link #responded}: the instance answered (its health);
  *   <li>{@link #clientResponseHeaders}: what crosses back, rewritten to the public URL;
- *   <li>{@link #failure}: who failed (the client's body, or the upstream) and what the client gets;
+ *   <li>{@link #failure}: who failed (the client's body, or the upstream), whether to try another
+ *       instance, and what the client gets;
  *   <li>{@link #complete}: the one end of every exchange.
  * </ol>
  */
@@ -38,7 +48,12 @@ final class ProxyFlow {
   private static final Logger LOG = LoggerFactory.getLogger(ProxyFlow.class);
   private static final String VIA = "gantry";
 
+  /** RFC 9110 9.2.2: a request that may be sent twice. */
+  private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE");
+
   private final ProxySettings settings;
+  private final UpstreamPools pools;
+  private final HealthChecks checks;
   private volatile Router router;
   /** Per mount path (one, unless a servlet is mapped twice), the rewriter of each upstream. */
   private final Map<String, Map<Upstream, ResponseHeaderRewriter>> rewriters = new ConcurrentHashMap<>();
@@ -46,6 +61,8 @@ final class ProxyFlow {
   ProxyFlow(ProxySettings settings) {
     this.settings = settings;
     this.router = new Router(settings.routes());
+    this.pools = new UpstreamPools(this::instanceChanged);
+    this.checks = new HealthChecks(pools);
   }
 
   RouteTable routes() {
@@ -55,6 +72,39 @@ final class ProxyFlow {
   /** New requests route on {@code routes}; requests already routed finish on the table they began with. */
   void setRoutes(RouteTable routes) {
     this.router = new Router(Objects.requireNonNull(routes, "routes"));
+    Set<Upstream> upstreams = upstreams(routes);
+    pools.retain(upstreams);
+    checks.update(upstreams);
+  }
+
+  /** Starts the health checks, with the HTTP client each upstream is reached with. */
+  void start(Function<Upstream, HttpClient> clients) {
+    checks.start(clients, upstreams(router.table()));
+  }
+
+  void stop() {
+    checks.stop();
+  }
+
+  private static Set<Upstream> upstreams(RouteTable table) {
+    Set<Upstream> upstreams = new LinkedHashSet<>();
+    table.routes().forEach(route -> upstreams.add(route.upstream()));
+    return upstreams;
+  }
+
+  /** The state of each instance of {@code upstream}. */
+  List<InstanceStatus> instances(Upstream upstream) {
+    return pools.status(upstream);
+  }
+
+  private void instanceChanged(Upstream upstream, Upstream.Instance instance, InstanceStatus status) {
+    if (status.isUp()) {
+      LOG.info("upstream instance {} is back", instance);
+    } else {
+      LOG.warn("upstream instance {} is out of service ({}{}): {}", instance, status.state(),
+          status.ejectedForMillis() > 0 ? " for " + status.ejectedForMillis() + " ms" : "", status.lastFailure());
+    }
+    settings.observer().onInstanceChanged(upstream, status);
   }
 
   ProxySettings settings() {
@@ -89,6 +139,9 @@ final class ProxyFlow {
       decision = admit(clientRequest, exchange, forward);
     }
     if (decision instanceof Forward forward) {
+      decision = pick(clientRequest, exchange, forward);
+    }
+    if (decision instanceof Forward forward) {
       exchange.forwarded(forward);
       settings.observer().onRouted(exchange);
     } else {
@@ -118,6 +171,40 @@ final class ProxyFlow {
     exchange.retryAfter(wait);
     return new Refuse(429, Refusal.RATE_LIMITED, "too many requests from " + address + ", retry after " + wait + "s",
         forward.route(), forward.path());
+  }
+
+  /** The forward to an instance that is up (now on the exchange), or a 503 when none is. */
+  private Decision pick(Request clientRequest, ProxyExchange exchange, Forward forward) {
+    Upstream upstream = forward.route().upstream();
+    Upstream.Instance instance = pools.pick(upstream, upstream.sticky() ? Request.getRemoteAddr(clientRequest) : null, Set.of());
+    if (instance == null) {
+      long soonest = Long.MAX_VALUE;
+      for (InstanceStatus status : pools.status(upstream)) {
+        soonest = Math.min(soonest, status.ejectedForMillis() > 0 ? status.ejectedForMillis() : Long.MAX_VALUE);
+      }
+      if (soonest != Long.MAX_VALUE) {
+        exchange.retryAfter(Math.max(1, (soonest + 999) / 1000));
+      }
+      return new Refuse(503, Refusal.UPSTREAM_DOWN, "no instance of the upstream of route '" + forward.route().name()
+          + "' is up, retry later", forward.route(), forward.path());
+    }
+    // The router's target is the first instance's: most upstreams have one, and pay nothing here.
+    exchange.sendTo(instance, instance == upstream.instances().get(0) ? forward.target()
+        : instance.target(forward.path(), clientRequest.getHttpURI().getQuery()));
+    exchange.bodyless(isBodyless(clientRequest));
+    pools.started(instance);
+    return forward;
+  }
+
+  /**
+   * Whether the request has no body: {@code Content-Length: 0}, or no length, no {@code
+   * Transfer-Encoding} and no {@code Content-Type} (Jetty's own test, ProxyHandler.hasContent).
+   */
+  private static boolean isBodyless(Request clientRequest) {
+    long length = clientRequest.getLength();
+    HttpFields headers = clientRequest.getHeaders();
+    return length == 0 || (length < 0 && !headers.contains(HttpHeader.CONTENT_TYPE)
+        && !headers.contains(HttpHeader.TRANSFER_ENCODING));
   }
 
   /** Access and limit refusals name the route, the client and the rule; never a credential. */
@@ -182,6 +269,19 @@ final class ProxyFlow {
 
   // ---- upstream response -> client response ----------------------------------------------------
 
+  /**
+   * The upstream answered {@code status}: the instance is healthy, unless the status is one of its
+   * upstream's failure statuses for an idempotent request.
+   */
+  void responded(ProxyExchange exchange, int status) {
+    Upstream upstream = exchange.route().upstream();
+    if (status >= 500 && upstream.failureStatuses().contains(status) && IDEMPOTENT.contains(exchange.method())) {
+      pools.failed(upstream, exchange.instance(), "answered " + status);
+    } else {
+      pools.succeeded(upstream, exchange.instance());
+    }
+  }
+
   /** Hands the upstream response's headers that reach the client to {@code sink}, rewritten to the public URL. */
   void clientResponseHeaders(ProxyExchange exchange, HttpFields upstream, ProxiedHeaders.Sink sink) {
     Upstream target = exchange.route().upstream();
@@ -210,16 +310,37 @@ final class ProxyFlow {
   // ---- failures --------------------------------------------------------------------------------
 
   /**
-   * The answer when the exchange failed before the response was committed, told to observers
-   * either way. A request body the client broke, cut short or stopped sending is the client's
-   * failure (400/408, never counted against the upstream); anything else is the upstream's.
+   * The answer when the exchange failed, told to observers; {@code null} when the request is to
+   * be sent again, to the instance now on the exchange. A request body the client broke, cut short
+   * or stopped sending is the client's failure (400/408, never counted against the upstream);
+   * anything else is the instance's. A request without a body that got no response is sent to
+   * another instance that is up, at most {@link Upstream#retries()} times, if it is idempotent or
+   * never left gantry (the connection could not be opened).
    *
    * @param upstreamStatus the status the upstream answered before failing, or 0
    * @param expectsContinue whether the client sent {@code Expect: 100-continue}: an upstream that
    *     answers a final status instead refused the body, and the client gets that status
+   * @param committed whether the client already has the response's head
    */
-  ErrorResponse failure(ProxyExchange exchange, Throwable failure, int upstreamStatus, boolean expectsContinue) {
+  ErrorResponse failure(ProxyExchange exchange, Throwable failure, int upstreamStatus, boolean expectsContinue,
+      boolean committed) {
     Throwable clientFailure = exchange.clientFailure();
+    if (clientFailure == null && exchange.instance() != null) {
+      Upstream upstream = exchange.route().upstream();
+      Upstream.Instance failed = exchange.instance();
+      pools.failed(upstream, failed, UpstreamFailures.describe(failure));
+      if (!committed && upstreamStatus == 0 && mayRetry(exchange, upstream, failure)) {
+        Upstream.Instance next = pools.pick(upstream, null, withOrigin(exchange.tried(), failed.origin()));
+        if (next != null) {
+          pools.finished(failed);
+          exchange.sendTo(next, next.target(exchange.path(), queryOf(exchange.target())));
+          pools.started(next);
+          LOG.debug("{} route {} retried on another instance after: {}", exchange.requestId(), exchange.routeName(), failure);
+          settings.observer().onRetried(exchange, failure);
+          return null;
+        }
+      }
+    }
     int status;
     if (clientFailure != null) {
       status = UpstreamFailures.clientStatus(clientFailure);
@@ -235,12 +356,33 @@ final class ProxyFlow {
     return ErrorResponse.of(status, exchange.path(), UpstreamFailures.message(status, exchange)).closingConnection();
   }
 
+  private static boolean mayRetry(ProxyExchange exchange, Upstream upstream, Throwable failure) {
+    return exchange.attempts() <= upstream.retries() && exchange.bodyless() && exchange.bytesIn() == 0
+        && (IDEMPOTENT.contains(exchange.method()) || UpstreamFailures.neverSent(failure));
+  }
+
+  private static Set<String> withOrigin(Set<String> tried, String origin) {
+    Set<String> all = new HashSet<>(tried);
+    all.add(origin);
+    return all;
+  }
+
+  /** The raw query of a target URL, or null: upstream URLs have none of their own. */
+  private static String queryOf(String target) {
+    int q = target.indexOf('?');
+    return q < 0 ? null : target.substring(q + 1);
+  }
+
   // ---- end -------------------------------------------------------------------------------------
 
   /** Ends the exchange for observers, once, however it ended; {@code status} is what the client got. */
   void complete(ProxyExchange exchange, int status) {
     if (exchange.complete()) {
       exchange.releaseLimits();
+      Upstream.Instance instance = exchange.instance();
+      if (instance != null) {
+        pools.finished(instance);
+      }
       settings.observer().onCompleted(exchange, status);
     }
   }

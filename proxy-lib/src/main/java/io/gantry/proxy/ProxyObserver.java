@@ -1,5 +1,7 @@
 package io.gantry.proxy;
 
+import io.gantry.proxy.upstream.InstanceStatus;
+import io.gantry.proxy.upstream.Upstream;
 import java.util.List;
 
 /**
@@ -55,8 +57,20 @@ public interface ProxyObserver {
    */
   default void onClientFailure(ProxyExchange exchange, int status, Throwable failure) {}
 
+  /**
+   * The instance {@code exchange} was sent to failed before answering, and the request (which has
+   * no body) is being sent to another instance, now {@link ProxyExchange#instance()}.
+   */
+  default void onRetried(ProxyExchange exchange, Throwable failure) {}
+
   /** The exchange is over; {@code status} is the status sent to the client. */
   default void onCompleted(ProxyExchange exchange, int status) {}
+
+  /**
+   * An instance of {@code upstream} went out of service (ejected after failures, or failing its
+   * health check) or came back; {@code status} is its new state. Called on the thread that saw it.
+   */
+  default void onInstanceChanged(Upstream upstream, InstanceStatus status) {}
 
   /** One observer calling each of {@code observers} in order. */
   static ProxyObserver all(List<ProxyObserver> observers) {
@@ -104,9 +118,23 @@ public interface ProxyObserver {
     }
 
     @Override
+    public void onRetried(ProxyExchange exchange, Throwable failure) {
+      for (ProxyObserver o : observers) {
+        o.onRetried(exchange, failure);
+      }
+    }
+
+    @Override
     public void onCompleted(ProxyExchange exchange, int status) {
       for (ProxyObserver o : observers) {
         o.onCompleted(exchange, status);
+      }
+    }
+
+    @Override
+    public void onInstanceChanged(Upstream upstream, InstanceStatus status) {
+      for (ProxyObserver o : observers) {
+        o.onInstanceChanged(upstream, status);
       }
     }
   }

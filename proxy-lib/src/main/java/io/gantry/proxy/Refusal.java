@@ -5,7 +5,7 @@ import java.util.Locale;
 /**
  * Why gantry answered a request itself instead of forwarding it: the kind of a refusal, for
  * metrics and audits ({@link ProxyExchange#refusal()}), next to the status and the human-readable
- * reason {@link ProxyObserver#onRefused} receives. The first eight come from gantry's {@link
+ * reason {@link ProxyObserver#onRefused} receives. The first nine come from gantry's {@link
  * Router} and the client limits; the rest are what Jetty refused before any handler ran (the proxy reports those when it
  * {@linkplain ProxyBuilder#configureServer configures the server}).
  *
@@ -34,6 +34,8 @@ public enum Refusal {
   FORBIDDEN,
   /** 429: the client is over its concurrency or request-rate limit ({@link io.gantry.proxy.limit.ClientLimits}). */
   RATE_LIMITED,
+  /** 503: no instance of the route's upstream is up (all ejected or failing their health check). */
+  UPSTREAM_DOWN,
   /** 400 (or 505) from Jetty: a request it could not parse. */
   MALFORMED,
   /** 414 from Jetty: the request line is over the connector's limit. */

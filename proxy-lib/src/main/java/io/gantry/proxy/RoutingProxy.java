@@ -1,6 +1,9 @@
 package io.gantry.proxy;
 
 import io.gantry.proxy.route.RouteTable;
+import io.gantry.proxy.upstream.InstanceStatus;
+import io.gantry.proxy.upstream.Upstream;
+import java.util.List;
 
 /**
  * What both engines of the routing proxy offer once built: {@link RoutingProxyHandler} (core
@@ -21,4 +24,10 @@ public interface RoutingProxy {
    * are reloaded without a restart.
    */
   void setRoutes(RouteTable routes);
+
+  /**
+   * The state of each instance of {@code upstream} (up, ejected, failing its health check; in
+   * flight), as this proxy sees it: for health endpoints and operators.
+   */
+  List<InstanceStatus> instances(Upstream upstream);
 }

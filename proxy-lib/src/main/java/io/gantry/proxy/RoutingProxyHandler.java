@@ -3,6 +3,8 @@ package io.gantry.proxy;
 import io.gantry.proxy.Router.Forward;
 import io.gantry.proxy.route.RouteTable;
 import io.gantry.proxy.upstream.Upstream;
+import io.gantry.proxy.upstream.InstanceStatus;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jetty.server.Handler;
@@ -58,6 +60,7 @@ public class RoutingProxyHandler extends Handler.Abstract implements RoutingProx
     ServerSetup.prepare(getServer(), flow.routes(), flow, flow.settings().configureServer());
     super.doStart();
     startClients(flow.routes());
+    flow.start(upstream -> forwarderFor(upstream).getHttpClient());
   }
 
   /** Starts the upstream clients up front, so the first request does not pay for it. */
@@ -67,6 +70,7 @@ public class RoutingProxyHandler extends Handler.Abstract implements RoutingProx
 
   @Override
   protected void doStop() throws Exception {
+    flow.stop();
     for (UpstreamForwarder forwarder : forwarders.values()) {
       removeBean(forwarder);
       LifeCycle.stop(forwarder);
@@ -83,7 +87,7 @@ public class RoutingProxyHandler extends Handler.Abstract implements RoutingProx
 
   private synchronized UpstreamForwarder newForwarderFor(Upstream upstream) {
     return forwarderByUpstream.computeIfAbsent(upstream, u -> {
-      UpstreamClients.Key key = UpstreamClients.Key.of(u);
+      UpstreamClients.Key key = UpstreamClients.Key.of(u, flow.settings());
       UpstreamForwarder forwarder = forwarders.get(key);
       if (forwarder == null) {
         forwarder = new UpstreamForwarder(key, flow);
@@ -98,6 +102,11 @@ public class RoutingProxyHandler extends Handler.Abstract implements RoutingProx
       }
       return forwarder;
     });
+  }
+
+  @Override
+  public List<InstanceStatus> instances(Upstream upstream) {
+    return flow.instances(upstream);
   }
 
   @Override

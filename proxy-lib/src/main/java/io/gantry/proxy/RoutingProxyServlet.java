@@ -1,6 +1,6 @@
 package io.gantry.proxy;
 
-import io.gantry.proxy.Router.Forward;
+import io.gantry.proxy.upstream.InstanceStatus;
 import io.gantry.proxy.route.Route;
 import io.gantry.proxy.route.RouteTable;
 import io.gantry.proxy.upstream.Upstream;
@@ -15,6 +15,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.MappingMatch;
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -103,6 +104,11 @@ public class RoutingProxyServlet extends AsyncProxyServlet implements RoutingPro
     flow.setRoutes(routes);
   }
 
+  @Override
+  public List<InstanceStatus> instances(Upstream upstream) {
+    return flow.instances(upstream);
+  }
+
   // ---- configuration -------------------------------------------------------------------------
 
   @Override
@@ -112,8 +118,8 @@ public class RoutingProxyServlet extends AsyncProxyServlet implements RoutingPro
     // Jetty makes its own client at init: one for the first route's settings, so it is not wasted.
     RouteTable routes = flow.routes();
     pendingKey = routes.isEmpty()
-        ? new UpstreamClients.Key(Upstream.DEFAULT_CONNECT_TIMEOUT, null, false)
-        : UpstreamClients.Key.of(routes.routes().get(0).upstream());
+        ? new UpstreamClients.Key(Upstream.DEFAULT_CONNECT_TIMEOUT, null, false, flow.settings().maxConnectionsPerUpstream())
+        : UpstreamClients.Key.of(routes.routes().get(0).upstream(), flow.settings());
     ServletContextHandler context = ServletContextHandler.getServletContextHandler(config.getServletContext());
     if (flow.settings().configureServer()) {
       context.getServletHandler().setDecodeAmbiguousURIs(true); // gantry's PathNormalizer judges paths
@@ -125,6 +131,7 @@ public class RoutingProxyServlet extends AsyncProxyServlet implements RoutingPro
     } finally {
       pendingKey = null;
     }
+    flow.start(this::clientFor);
   }
 
   @Override
@@ -146,7 +153,7 @@ public class RoutingProxyServlet extends AsyncProxyServlet implements RoutingPro
 
   /** The HTTP client for an upstream: one per distinct {@link UpstreamClients.Key}. */
   private HttpClient clientFor(Upstream upstream) {
-    UpstreamClients.Key key = UpstreamClients.Key.of(upstream);
+    UpstreamClients.Key key = UpstreamClients.Key.of(upstream, flow.settings());
     HttpClient client = clients.get(key);
     return client != null ? client : newClientFor(key);
   }
@@ -159,6 +166,7 @@ public class RoutingProxyServlet extends AsyncProxyServlet implements RoutingPro
     pendingKey = key;
     try {
       HttpClient client = createHttpClient();
+      client.setMaxConnectionsPerDestination(key.maxConnections()); // over the init parameter, which is the default
       clients.put(key, client);
       return client;
     } catch (ServletException e) {
@@ -170,6 +178,7 @@ public class RoutingProxyServlet extends AsyncProxyServlet implements RoutingPro
 
   @Override
   public void destroy() {
+    flow.stop();
     for (HttpClient client : clients.values()) {
       if (client != getHttpClient()) {
         try {
@@ -204,8 +213,8 @@ public class RoutingProxyServlet extends AsyncProxyServlet implements RoutingPro
     } else {
       mount = "";
     }
-    Forward forward = flow.begin(core, rawPath, mount, false).forward();
-    return forward == null ? null : forward.target();
+    ProxyExchange exchange = flow.begin(core, rawPath, mount, false);
+    return exchange.forward() == null ? null : exchange.target();
   }
 
   /** The context path, and the servlet path of a prefix mapping ({@code /registry/*}): what routes never see. */
@@ -285,21 +294,29 @@ public class RoutingProxyServlet extends AsyncProxyServlet implements RoutingPro
 
       // A read that fails is the client's body breaking, not the upstream: it surfaces either here
       // or, when the read was resumed by the upstream side taking the previous chunk, as a failure
-      // of the upstream request; recording it on the exchange tells the two apart.
+      // of the upstream request; recording it on the exchange tells the two apart. The reader also
+      // fails when the upstream request was aborted (its connection refused, say): that failure is
+      // the request's abort cause, and stays the upstream's.
       @Override
       protected Action process() throws Exception {
         try {
           return super.process();
         } catch (Throwable failure) {
-          exchange.clientFailed(failure);
+          clientFailed(failure);
           throw failure;
         }
       }
 
       @Override
       public void onError(Throwable failure) {
-        exchange.clientFailed(failure);
+        clientFailed(failure);
         super.onError(failure);
+      }
+
+      private void clientFailed(Throwable failure) {
+        if (failure != upstreamRequest.getAbortCause()) {
+          exchange.clientFailed(failure);
+        }
       }
     };
   }
@@ -320,7 +337,9 @@ public class RoutingProxyServlet extends AsyncProxyServlet implements RoutingPro
       // comes instead of aggregating it in the servlet's output buffer.
       clientResponse.setBufferSize(0);
     }
-    flow.clientResponseHeaders(exchange(clientRequest), upstream,
+    ProxyExchange exchange = exchange(clientRequest);
+    flow.responded(exchange, upstreamResponse.getStatus());
+    flow.clientResponseHeaders(exchange, upstream,
         (field, value) -> clientResponse.addHeader(field.getName(), value));
   }
 
@@ -336,8 +355,16 @@ public class RoutingProxyServlet extends AsyncProxyServlet implements RoutingPro
   @Override
   protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse clientResponse,
       Response upstreamResponse, Throwable failure) {
-    ErrorResponse error = flow.failure(exchange(clientRequest), failure,
-        upstreamResponse == null ? 0 : upstreamResponse.getStatus(), expects100Continue(clientRequest));
+    ProxyExchange exchange = exchange(clientRequest);
+    ErrorResponse error = flow.failure(exchange, failure, upstreamResponse == null ? 0 : upstreamResponse.getStatus(),
+        expects100Continue(clientRequest), clientResponse.isCommitted());
+    if (error == null) {
+      // The request has no body: send it again, to the new instance, with the same listeners.
+      Request again = newProxyRequest(clientRequest, exchange.target());
+      copyRequestHeaders(clientRequest, again);
+      super.sendProxyRequest(clientRequest, clientResponse, again);
+      return;
+    }
     if (clientResponse.isCommitted()) {
       // Mid-body: the only honest signal left is to abort the client connection.
       super.sendProxyResponseError(clientRequest, clientResponse, error.status());

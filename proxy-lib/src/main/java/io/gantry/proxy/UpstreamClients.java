@@ -29,9 +29,10 @@ final class UpstreamClients {
    * parses the JDK's ~140 CA certificates, a measurable part of a one-core start, for a client that
    * never uses them (docs/performance.md).
    */
-  record Key(Duration connectTimeout, KeyStore trustStore, boolean tls) {
-    static Key of(Upstream upstream) {
-      return new Key(upstream.connectTimeout(), upstream.trustStore(), "https".equals(upstream.scheme()));
+  record Key(Duration connectTimeout, KeyStore trustStore, boolean tls, int maxConnections) {
+    static Key of(Upstream upstream, ProxySettings settings) {
+      return new Key(upstream.connectTimeout(), upstream.trustStore(), "https".equals(upstream.scheme()),
+          upstream.maxConnections() > 0 ? upstream.maxConnections() : settings.maxConnectionsPerUpstream());
     }
   }
 
@@ -58,7 +59,7 @@ final class UpstreamClients {
   static void configure(HttpClient client, Key key, ProxySettings settings) {
     client.setConnectTimeout(key.connectTimeout().toMillis());
     client.setIdleTimeout(Upstream.DEFAULT_IDLE_TIMEOUT.toMillis()); // per request: the upstream's own
-    client.setMaxConnectionsPerDestination(settings.maxConnectionsPerUpstream());
+    client.setMaxConnectionsPerDestination(key.maxConnections()); // per instance: Jetty's destination is host:port
     client.setMaxRequestsQueuedPerDestination(settings.maxQueuedPerUpstream());
     client.setUserAgentField(null); // never add a User-Agent the client did not send
     client.setRequestBufferSize(REQUEST_BUFFER);

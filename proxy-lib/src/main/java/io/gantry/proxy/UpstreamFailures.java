@@ -36,6 +36,33 @@ final class UpstreamFailures {
   }
 
   /**
+   * Whether {@code failure} happened before anything was sent: the connection to the instance
+   * could not be opened (refused, unreachable, unresolvable, or its connect timeout passed).
+   */
+  static boolean neverSent(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof ConnectException || t instanceof NoRouteToHostException || t instanceof UnknownHostException
+          || t instanceof UnresolvedAddressException) {
+        return true;
+      }
+      if (t instanceof SocketTimeoutException && String.valueOf(t.getMessage()).startsWith("Connect")) {
+        return true; // Jetty's ClientConnector: "Connect Timeout"
+      }
+    }
+    return false;
+  }
+
+  /** A failure in a few words for operators (the admin side): its type and message, no stack. */
+  static String describe(Throwable failure) {
+    Throwable root = failure;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message = root.getMessage();
+    return root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+  }
+
+  /**
    * The status for a request body the client failed to deliver: Jetty's own 4xx for a malformed
    * body (bad chunk size, chunk size overflow), 408 for a client that stopped sending, 400 for one
    * that ended early or went away.

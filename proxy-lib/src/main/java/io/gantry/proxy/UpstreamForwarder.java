@@ -66,16 +66,16 @@ final class UpstreamForwarder extends ProxyHandler {
 
   @Override
   protected HttpURI rewriteHttpURI(Request clientRequest) {
-    return HttpURI.from(exchange(clientRequest).forward().target());
+    return HttpURI.from(exchange(clientRequest).target());
   }
 
   @Override
   protected org.eclipse.jetty.client.Request newProxyToServerRequest(Request clientRequest, HttpURI target) {
-    Router.Forward forward = exchange(clientRequest).forward();
+    ProxyExchange exchange = exchange(clientRequest);
     // From the target string: HttpURI.toURI() would re-encode every component first.
-    return getHttpClient().newRequest(forward.target())
+    return getHttpClient().newRequest(exchange.target())
         .method(clientRequest.getMethod())
-        .idleTimeout(forward.route().upstream().idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        .idleTimeout(exchange.route().upstream().idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
   }
 
   // ---- client request -> upstream request --------------------------------------------------
@@ -132,6 +132,7 @@ final class UpstreamForwarder extends ProxyHandler {
 
     @Override
     public void onHeaders(org.eclipse.jetty.client.Response upstreamResponse) {
+      flow.responded(exchange, upstreamResponse.getStatus());
       HttpFields.Mutable client = clientResponse.getHeaders();
       flow.clientResponseHeaders(exchange, upstreamResponse.getHeaders(), (field, value) ->
           client.add(value.equals(field.getValue()) ? field : new HttpField(field.getHeader(), field.getName(), value)));
@@ -151,7 +152,11 @@ final class UpstreamForwarder extends ProxyHandler {
       org.eclipse.jetty.client.Response upstreamResponse, Response clientResponse, Callback callback, Throwable failure) {
     ErrorResponse error = flow.failure(exchange(clientRequest), failure,
         upstreamResponse == null ? 0 : upstreamResponse.getStatus(),
-        HttpHeaderValue.CONTINUE.is(clientRequest.getHeaders().get(HttpHeader.EXPECT)));
+        HttpHeaderValue.CONTINUE.is(clientRequest.getHeaders().get(HttpHeader.EXPECT)), clientResponse.isCommitted());
+    if (error == null) {
+      handle(clientRequest, clientResponse, callback); // the request has no body: send it again, to the new instance
+      return;
+    }
     if (clientResponse.isCommitted()) {
       // Mid-body: the only honest signal left is to abort the client connection.
       callback.failed(failure);

@@ -3,6 +3,7 @@ package io.gantry.server;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.health.HealthCheckRegistry;
 import io.gantry.proxy.ProxyBuilder;
+import io.gantry.proxy.RoutingProxy;
 import io.gantry.proxy.RoutingProxyHandler;
 import io.gantry.proxy.RoutingProxyServlet;
 import io.gantry.proxy.address.AddressRanges;
@@ -35,7 +36,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.RequestLog;
@@ -75,7 +75,8 @@ public final class GantryServer implements ReloadTarget {
   private final Reloader reloader;
   private HttpsRedirectHandler redirects;
   private InFlightRequests inFlight;
-  private volatile Consumer<RouteTable> proxyRoutes = r -> {};
+  /** The routing proxy, on either engine: set once the server is built. */
+  private RoutingProxy proxy;
   private volatile RouteTable routes;
   private AdminServer admin;
   private GantrySslContextFactory tls;
@@ -125,12 +126,12 @@ public final class GantryServer implements ReloadTarget {
       server.setRequestLog(accessLog);
     }
 
-    UpstreamHealthCheck.registerAll(health, config.upstreamsByName());
+    UpstreamHealthCheck.registerAll(health, config.upstreamsByName(), proxy::instances);
     if (config.admin().enabled()) {
       AdminServer.Builder adminBuilder = AdminServer.builder(metrics, health)
           .host(config.admin().host())
           .port(config.admin().port())
-          .routes(() -> routes.toString())
+          .routes(() -> routes + UpstreamHealthCheck.describe(config.upstreamsByName(), proxy::instances))
           .ready(() -> ready)
           .config(reloader);
       if (!config.admin().allowFrom().isEmpty()) {
@@ -179,14 +180,14 @@ public final class GantryServer implements ReloadTarget {
   private Handler newProxy() {
     if (config.engine() == GantryConfig.Engine.SERVLET) {
       RoutingProxyServlet servlet = configure(RoutingProxyServlet.builder()).build();
-      proxyRoutes = servlet::setRoutes;
+      proxy = servlet;
       ServletContextHandler context = new ServletContextHandler("/");
       context.getServletHandler().setDecodeAmbiguousURIs(true); // gantry's PathNormalizer judges paths
       context.addServlet(servlet.toHolder(), "/*");
       return new NotOnAdmin(context);
     }
     RoutingProxyHandler handler = configure(RoutingProxyHandler.builder()).build();
-    proxyRoutes = handler::setRoutes;
+    proxy = handler;
     return handler;
   }
 
@@ -234,7 +235,7 @@ public final class GantryServer implements ReloadTarget {
   public void setRoutes(RouteTable newRoutes) {
     this.routes = newRoutes;
     proxyMetrics.register(newRoutes); // new routes and upstreams at zero before their first request
-    proxyRoutes.accept(newRoutes);
+    proxy.setRoutes(newRoutes);
   }
 
   @Override
@@ -306,7 +307,7 @@ public final class GantryServer implements ReloadTarget {
       RouteTable nextRoutes = next.routeTable();
       routes = nextRoutes;
       proxyMetrics.register(nextRoutes, next.upstreamsByName());
-      proxyRoutes.accept(nextRoutes);
+      proxy.setRoutes(nextRoutes);
       redirects.setRedirects(redirectsOf(next));
       for (Map.Entry<ListenerConfig, ServerConnector> e : opened.entrySet()) {
         server.addConnector(e.getValue());
@@ -333,7 +334,7 @@ public final class GantryServer implements ReloadTarget {
     for (String name : running.upstreams().keySet()) {
       health.unregister(UpstreamHealthCheck.PREFIX + name);
     }
-    UpstreamHealthCheck.registerAll(health, next.upstreamsByName());
+    UpstreamHealthCheck.registerAll(health, next.upstreamsByName(), proxy::instances);
     server.setStopTimeout(next.shutdownGrace().toMillis());
     config = next;
     for (ServerConnector connector : retiring) {
@@ -360,7 +361,7 @@ public final class GantryServer implements ReloadTarget {
     }
     if (switched) {
       routes = previousRoutes;
-      proxyRoutes.accept(previousRoutes);
+      proxy.setRoutes(previousRoutes);
       redirects.setRedirects(redirectsOf(config));
       if (tls != null && previousStore != null && tls.certificateStore() != previousStore) {
         try {

@@ -1,7 +1,9 @@
 package io.gantry.proxy.header;
 
 import io.gantry.proxy.upstream.Upstream;
+import java.util.HashSet;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * Rewrites the response headers that carry URLs, so no backend address, port or path prefix
@@ -22,8 +24,8 @@ import java.util.Locale;
 public final class ResponseHeaderRewriter {
   private final String prefix;
   private final String prefixWithoutSlash;
-  private final String upstreamAuthority;
-  private final String upstreamHostOnly;
+  /** Each instance's {@code host:port}, and its bare host where the port is the scheme's default. */
+  private final Set<String> upstreamAuthorities;
   private final String publicPrefix;
 
   public ResponseHeaderRewriter(Upstream upstream) {
@@ -44,12 +46,17 @@ public final class ResponseHeaderRewriter {
     this.publicPrefix = publicPrefix;
     this.prefix = upstream.prefix();
     this.prefixWithoutSlash = prefix.substring(0, prefix.length() - 1);
-    // Upstream.host() keeps the brackets of an IPv6 literal (java.net.URI does); add them only if missing.
-    String host = upstream.host().contains(":") && !upstream.host().startsWith("[")
-        ? "[" + upstream.host() + "]" : upstream.host();
-    this.upstreamAuthority = host + ":" + upstream.port();
-    boolean defaultPort = upstream.port() == (upstream.scheme().equals("https") ? 443 : 80);
-    this.upstreamHostOnly = defaultPort ? host : null;
+    Set<String> authorities = new HashSet<>();
+    for (Upstream.Instance instance : upstream.instances()) {
+      // Instance.host() keeps the brackets of an IPv6 literal (java.net.URI does); add them only if missing.
+      String host = instance.host().contains(":") && !instance.host().startsWith("[")
+          ? "[" + instance.host() + "]" : instance.host();
+      authorities.add((host + ":" + instance.port()).toLowerCase(Locale.ROOT));
+      if (instance.port() == (instance.scheme().equals("https") ? 443 : 80)) {
+        authorities.add(host.toLowerCase(Locale.ROOT));
+      }
+    }
+    this.upstreamAuthorities = Set.copyOf(authorities);
   }
 
   /** Whether gantry rewrites a response header of this name. */
@@ -116,8 +123,7 @@ public final class ResponseHeaderRewriter {
   }
 
   private boolean isOurs(String authority, String publicAuthority) {
-    return authority.equalsIgnoreCase(upstreamAuthority)
-        || (upstreamHostOnly != null && authority.equalsIgnoreCase(upstreamHostOnly))
+    return upstreamAuthorities.contains(authority.toLowerCase(Locale.ROOT))
         || authority.equalsIgnoreCase(publicAuthority)
         || samePublicHost(authority, publicAuthority);
   }

@@ -1,6 +1,7 @@
 package io.gantry.proxy.metrics;
 
 import com.codahale.metrics.Counter;
+import com.codahale.metrics.Gauge;
 import com.codahale.metrics.LockFreeExponentiallyDecayingReservoir;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
@@ -10,6 +11,7 @@ import io.gantry.proxy.ProxyObserver;
 import io.gantry.proxy.Refusal;
 import io.gantry.proxy.route.Route;
 import io.gantry.proxy.route.RouteTable;
+import io.gantry.proxy.upstream.InstanceStatus;
 import io.gantry.proxy.upstream.Upstream;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -44,8 +47,13 @@ import java.util.regex.Pattern;
  *   <li>{@code bytes-in}, {@code bytes-out}: Counters of request and response body bytes;
  *   <li>{@code upstream-errors}: Meter, the upstream could not be reached, timed out or failed;
  *   <li>{@code client-errors}: Meter, the client broke, cut short or stalled its request body
- *       (never counted as an upstream error).
+ *       (never counted as an upstream error);
+ *   <li>{@code retries}: Meter, requests sent to another instance after one failed before answering.
  * </ul>
+ *
+ * Per upstream also: {@code instances.up}, a Gauge of its instances that take requests; {@code
+ * instance.<host_port>.up}, a Gauge per instance (1 or 0); {@code instance-outages}, a Meter of
+ * instances going out of service (ejected, or failing their health check).
  *
  * Routes also count what gantry refused although they matched ({@code refused}, and {@code
  * refused.<reason>}, e.g. {@code refused.encoded-slash}); an upstream counts only the requests
@@ -89,6 +97,8 @@ public final class ProxyMetrics implements ProxyObserver {
   private final Traffic unrouted;
   private final Map<Integer, Meter> unroutedByStatus = new ConcurrentHashMap<>();
   private final Map<String, Meter> misdirected = new ConcurrentHashMap<>();
+  /** Instances out of service, by URL; the gauges read it. */
+  private final Set<String> instancesDown = ConcurrentHashMap.newKeySet();
 
   private ProxyMetrics(Builder b) {
     this.registry = b.registry;
@@ -147,7 +157,11 @@ public final class ProxyMetrics implements ProxyObserver {
    * characters other than {@code [a-z0-9-]} turned into one {@code _}, none at either end.
    */
   public static String upstreamLabel(Upstream upstream) {
-    String raw = (upstream.host() + ":" + upstream.port() + upstream.prefix()).toLowerCase(Locale.ROOT);
+    return label(upstream.host() + ":" + upstream.port() + upstream.prefix());
+  }
+
+  private static String label(String text) {
+    String raw = text.toLowerCase(Locale.ROOT);
     StringBuilder label = new StringBuilder(raw.length());
     boolean gap = false;
     for (int i = 0; i < raw.length(); i++) {
@@ -209,6 +223,24 @@ public final class ProxyMetrics implements ProxyObserver {
   }
 
   @Override
+  public void onRetried(ProxyExchange exchange, Throwable failure) {
+    routeOf(exchange).retries.mark();
+    Traffic upstream = upstreamOf(exchange);
+    if (upstream != null) {
+      upstream.retries.mark();
+    }
+  }
+
+  @Override
+  public void onInstanceChanged(Upstream upstream, InstanceStatus status) {
+    if (status.isUp()) {
+      instancesDown.remove(status.url());
+    } else if (instancesDown.add(status.url())) {
+      upstream(upstream).instanceOutages.mark();
+    }
+  }
+
+  @Override
   public void onCompleted(ProxyExchange exchange, int status) {
     long nanos = exchange.elapsedNanos();
     routeOf(exchange).completed(exchange, status, nanos);
@@ -246,8 +278,30 @@ public final class ProxyMetrics implements ProxyObserver {
 
   private Traffic upstream(Upstream upstream) {
     Traffic metrics = upstreams.get(upstream);
-    return metrics != null ? metrics : upstreams.computeIfAbsent(upstream,
-        u -> new Traffic(registry, UPSTREAM_PREFIX + upstreamName(u) + "."));
+    return metrics != null ? metrics : upstreams.computeIfAbsent(upstream, this::newUpstream);
+  }
+
+  private Traffic newUpstream(Upstream upstream) {
+    String prefix = UPSTREAM_PREFIX + upstreamName(upstream) + ".";
+    Traffic metrics = new Traffic(registry, prefix);
+    List<String> urls = upstream.instances().stream().map(Upstream.Instance::url).toList();
+    gauge(prefix + "instances.up", () -> (int) urls.stream().filter(url -> !instancesDown.contains(url)).count());
+    for (Upstream.Instance instance : upstream.instances()) {
+      String label = label(instance.host() + ":" + instance.port());
+      gauge(prefix + "instance." + label + ".up", () -> instancesDown.contains(instance.url()) ? 0 : 1);
+    }
+    return metrics;
+  }
+
+  /** Registers a gauge unless one of that name exists (an upstream changed by a reload keeps its name). */
+  private void gauge(String name, Gauge<Integer> gauge) {
+    if (!registry.getGauges().containsKey(name)) {
+      try {
+        registry.register(name, gauge);
+      } catch (IllegalArgumentException raced) {
+        // registered meanwhile: the same reading
+      }
+    }
   }
 
   /** Configures {@link ProxyMetrics}. */
@@ -317,6 +371,8 @@ public final class ProxyMetrics implements ProxyObserver {
     final Counter bytesOut;
     final Meter upstreamErrors;
     final Meter clientErrors;
+    final Meter retries;
+    final Meter instanceOutages;
     final Meter refused;
     private final Map<Refusal, Meter> refusedByKind = new ConcurrentHashMap<>();
 
@@ -333,6 +389,8 @@ public final class ProxyMetrics implements ProxyObserver {
       bytesOut = registry.counter(prefix + "bytes-out");
       upstreamErrors = registry.meter(prefix + "upstream-errors");
       clientErrors = registry.meter(prefix + "client-errors");
+      retries = registry.meter(prefix + "retries");
+      instanceOutages = prefix.startsWith(UPSTREAM_PREFIX) ? registry.meter(prefix + "instance-outages") : null;
       // Unrouted refusals are split by status instead (gantry.unrouted.refused.<status>); upstreams
       // never see a refused request.
       refused = prefix.startsWith(ROUTE_PREFIX) ? registry.meter(prefix + "refused") : null;

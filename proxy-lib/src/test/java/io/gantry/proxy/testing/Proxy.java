@@ -113,6 +113,10 @@ public final class Proxy implements AutoCloseable {
     }
   }
 
+  public java.util.List<io.gantry.proxy.upstream.InstanceStatus> instances(io.gantry.proxy.upstream.Upstream upstream) {
+    return handler != null ? handler.instances(upstream) : servlet.instances(upstream);
+  }
+
   @Override
   public void close() throws Exception {
     server.stop();

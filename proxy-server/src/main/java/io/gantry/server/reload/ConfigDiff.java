@@ -1,10 +1,14 @@
 package io.gantry.server.reload;
 
+import io.gantry.proxy.upstream.Upstream;
+import io.gantry.server.config.UpstreamConfig;
+
 import io.gantry.server.config.ConfigLoader;
 import io.gantry.server.config.ConfigProblem;
 import io.gantry.server.config.GantryConfig;
 import io.gantry.server.config.ListenerConfig;
 import io.gantry.server.config.RouteConfig;
+import io.gantry.server.config.UpstreamConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -115,7 +119,22 @@ public record ConfigDiff(List<ListenerConfig> added, List<ListenerConfig> remove
         .forEach(n -> changes.add("upstream added: " + n));
     running.upstreams().keySet().stream().filter(n -> !next.upstreams().containsKey(n))
         .forEach(n -> changes.add("upstream removed: " + n));
+    next.upstreams().forEach((name, u) -> {
+      UpstreamConfig was = running.upstreams().get(name);
+      if (was != null && !settings(was).equals(settings(u))) {
+        changes.add("upstream changed: " + name + " " + u.upstream());
+      }
+    });
     return new ConfigDiff(added, removed, kept, restart, changes);
+  }
+
+  /** An upstream's settings, comparable across loads (its trust store is a new object each time). */
+  private static String settings(UpstreamConfig c) {
+    Upstream u = c.upstream();
+    return u.instances() + " " + c.ca() + " " + u.connectTimeout() + " " + u.idleTimeout() + " " + u.balance() + " "
+        + u.sticky() + " " + u.ejectAfter() + " " + u.ejection() + " " + u.maxEjection() + " " + u.failureStatuses() + " "
+        + u.retries() + " " + u.maxConnections() + " " + u.healthCheck() + " " + (u.healthCheck() == null ? ""
+        : u.healthCheck().unhealthyAfter() + "/" + u.healthCheck().healthyAfter());
   }
 
   private static String describe(ListenerConfig l) {

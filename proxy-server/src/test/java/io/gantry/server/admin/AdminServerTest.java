@@ -102,8 +102,9 @@ class AdminServerTest {
     JsonPath json = JsonPath.from(body);
     assertEquals(true, json.getBoolean("'upstream.nexus'.healthy"));
     assertEquals(false, json.getBoolean("'upstream.mirror'.healthy"));
-    assertTrue(json.getString("'upstream.mirror'.message").startsWith("upstream 'mirror' does not accept connections at 127.0.0.1:"), body);
-    assertTrue(json.getString("'upstream.nexus'.message").startsWith("upstream 'nexus' accepts connections"), body);
+    assertTrue(json.getString("'upstream.mirror'.message").matches(
+        "upstream 'mirror': 0 of 1 instance up: 127\\.0\\.0\\.1:\\d+ does not accept connections: ConnectException.*"), body);
+    assertTrue(json.getString("'upstream.nexus'.message").matches("upstream 'nexus': 1 of 1 instance up: 127\\.0\\.0\\.1:\\d+ up"), body);
   }
 
   @Test
@@ -116,7 +117,7 @@ class AdminServerTest {
   @Test
   void upstreamHealthCheckNeverShowsTheUrlOrItsCredentials() {
     HealthCheck.Result result = new UpstreamHealthCheck("secret-repo",
-        Upstream.of("http://127.0.0.1:1/repository/private/")).execute();
+        Upstream.of("http://127.0.0.1:1/repository/private/"), u -> List.of(), UpstreamHealthCheck.DEFAULT_TIMEOUT).execute();
     assertEquals(false, result.isHealthy());
     assertTrue(result.getMessage().contains("'secret-repo'"), result.getMessage());
     assertTrue(!result.getMessage().contains("/repository/private"), result.getMessage());
@@ -126,7 +127,8 @@ class AdminServerTest {
   @Test
   void unresolvableUpstreamIsUnhealthyWithinTheTimeout() {
     long start = System.nanoTime();
-    HealthCheck.Result result = new UpstreamHealthCheck("ghost", Upstream.of("http://ghost.invalid:8081/")).execute();
+    HealthCheck.Result result = new UpstreamHealthCheck("ghost", Upstream.of("http://ghost.invalid:8081/"), u -> List.of(),
+        UpstreamHealthCheck.DEFAULT_TIMEOUT).execute();
     assertEquals(false, result.isHealthy());
     assertTrue(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start) < 5);
   }

@@ -332,6 +332,58 @@ class ConfigErrorsTest {
   }
 
   @Test
+  void invalidUpstreamPool() {
+    String text = minimal("""
+          upstreams {
+            pair { urls = ["http://a:8081/r/", "http://b:8081/other/"] }
+            both { url = "http://a/", urls = ["http://b/"], balance = random }
+            checked { urls = ["http://a/"], failure-statuses = [404], health-check { path = /s, expect = "2xx", every = 1s } }
+          }
+          routes = [ { to = nexus }, { path = /x/, to = pair }, { path = /y/, to = both }, { path = /z/, to = checked } ]
+        """);
+    Path file = write(dir, "gantry.conf", text);
+    List<ConfigProblem> errors = errors(file);
+    assertProblem(find(errors, "gantry.upstreams.pair.urls"), file, line(text, "pair {"), "gantry.upstreams.pair.urls",
+        "(expected: the instances of one upstream share scheme and path, differing in host or port)");
+    assertProblem(find(errors, "gantry.upstreams.both.urls"), file, line(text, "both {"), "gantry.upstreams.both.urls",
+        "given with url (expected: url for one instance, or urls for several)");
+    assertProblem(find(errors, "gantry.upstreams.both.balance"), file, line(text, "both {"), "gantry.upstreams.both.balance",
+        "'random'", "round-robin");
+    int checked = line(text, "checked {");
+    assertProblem(find(errors, "gantry.upstreams.checked.failure-statuses[0]"), file, checked,
+        "gantry.upstreams.checked.failure-statuses[0]", "'404' (expected: a 5xx status such as 502)");
+    assertProblem(find(errors, "gantry.upstreams.checked.health-check.every"), file, checked,
+        "gantry.upstreams.checked.health-check.every", "interval");
+    assertProblem(find(errors, "gantry.upstreams.checked.health-check.expect"), file, checked,
+        "gantry.upstreams.checked.health-check.expect", "'2xx' (expected: statuses and ranges such as 200-399");
+    assertEquals(6, errors.size(), errors::toString);
+  }
+
+  @Test
+  void upstreamPoolWithAllSettings() {
+    String text = minimal("""
+          upstreams.nexus {
+            urls = ["http://nexus-a:8081/repository/docker-group/", "http://nexus-b:8081/repository/docker-group/"]
+            balance = least-requests, sticky = true, eject-after = 3, ejection = 1s, max-ejection = 1m
+            failure-statuses = [500, 503], retries = 2, max-connections = 64
+            health-check { path = "/service/rest/v1/status", interval = 3s, timeout = 1s, expect = "200,204", unhealthy-after = 3 }
+          }
+          routes = [ { to = nexus } ]
+        """);
+    io.gantry.proxy.upstream.Upstream u = TestConfigs.load(write(dir, "gantry.conf", text)).upstreamsByName().get("nexus");
+    assertEquals(2, u.instances().size());
+    assertEquals(io.gantry.proxy.upstream.Balance.LEAST_REQUESTS, u.balance());
+    assertTrue(u.sticky());
+    assertEquals(3, u.ejectAfter());
+    assertEquals(java.time.Duration.ofMinutes(1), u.maxEjection());
+    assertEquals(java.util.Set.of(500, 503), u.failureStatuses());
+    assertEquals(2, u.retries());
+    assertEquals(64, u.maxConnections());
+    assertEquals("GET /service/rest/v1/status every 3s within 1s, expect 200,204", u.healthCheck().toString());
+    assertEquals(3, u.healthCheck().unhealthyAfter());
+  }
+
+  @Test
   void caFileWithoutCertificates() {
     write(dir, "ca.pem", "not a certificate\n");
     String text = minimal("  upstreams.nexus { url = \"https://nexus/\", ca = ca.pem }");

@@ -62,7 +62,6 @@ public final class Gantry {
         .build();
     Map<String, Upstream> upstreams = Map.of("nexus", up, "mirror", down);
     proxyMetrics = ProxyMetrics.builder(metrics).routes(routes).upstreamNames(upstreams).build();
-    UpstreamHealthCheck.registerAll(healthChecks, upstreams);
 
     server = new Server(ServerMetrics.threadPool(metrics, 4, 32));
     proxyConnector = new ServerConnector(server, 1, 1,
@@ -72,6 +71,7 @@ public final class Gantry {
     server.addConnector(proxyConnector);
 
     RoutingProxyServlet servlet = RoutingProxyServlet.builder().routes(routes).observer(proxyMetrics).build();
+    UpstreamHealthCheck.registerAll(healthChecks, upstreams, servlet::instances);
     ServletContextHandler proxy = new ServletContextHandler("/");
     proxy.addServlet(servlet.toHolder(), "/*");
     AdminServer.onlyOnConnectors(proxy, List.of("public"));
