@@ -1,5 +1,6 @@
 package io.gantry.server.cli;
 
+import io.gantry.server.config.AdminConfig;
 import io.gantry.server.config.ConfigLoader;
 import io.gantry.server.config.GantryConfig;
 import io.gantry.server.config.InvalidConfigException;
@@ -9,8 +10,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import org.apache.commons.cli.CommandLine;
@@ -58,7 +61,23 @@ final class ReloadCommand implements Subcommand {
     }
     if (admin != null) {
       try {
-        return post(admin, file, out, err);
+        return post(admin, file, null, out, err);
+      } catch (Unauthorized e) {
+        // admin.basic-auth: the credentials are in the configuration this command was given
+        AdminConfig.BasicAuth auth = basicAuth(file);
+        if (auth != null) {
+          try {
+            return post(admin, file, auth, out, err);
+          } catch (IOException retried) {
+            err.println("gantry reload: the admin endpoint " + admin + " refused the credentials of " + file
+                + " (" + retried.getMessage() + "); sending SIGHUP instead");
+          }
+        } else {
+          err.println("gantry reload: the admin endpoint " + admin + " " + e.getMessage() + "; sending SIGHUP instead");
+        }
+        if (running.isEmpty()) {
+          return 2;
+        }
       } catch (IOException e) {
         if (running.isEmpty()) {
           err.println("gantry reload: the admin endpoint " + admin + " is not reachable (" + e.getMessage()
@@ -84,13 +103,35 @@ final class ReloadCommand implements Subcommand {
     return 0;
   }
 
-  private static int post(String admin, Path file, PrintWriter out, PrintWriter err)
+  /** The admin endpoint answered 401 or 403. */
+  private static final class Unauthorized extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    Unauthorized(String message) {
+      super(message);
+    }
+  }
+
+  /** The admin credentials {@code file} configures, or null (also when it is not valid). */
+  private static AdminConfig.BasicAuth basicAuth(Path file) {
+    try {
+      return ConfigLoader.defaults().load(file).admin().basicAuth();
+    } catch (InvalidConfigException e) {
+      return null;
+    }
+  }
+
+  private static int post(String admin, Path file, AdminConfig.BasicAuth auth, PrintWriter out, PrintWriter err)
       throws IOException, InterruptedException {
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    HttpRequest request = HttpRequest.newBuilder(URI.create(admin + "/config/reload"))
+    HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(admin + "/config/reload"))
         .timeout(TIMEOUT)
-        .POST(HttpRequest.BodyPublishers.noBody())
-        .build();
+        .POST(HttpRequest.BodyPublishers.noBody());
+    if (auth != null) {
+      builder.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+          (auth.user() + ":" + auth.password()).getBytes(StandardCharsets.UTF_8)));
+    }
+    HttpRequest request = builder.build();
     HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
     String body = response.body().strip();
     switch (response.statusCode()) {
@@ -98,8 +139,8 @@ final class ReloadCommand implements Subcommand {
         out.println(body);
         return 0;
       }
-      case 401, 403 -> // admin.basic-auth or admin.allow-from: the caller falls back to SIGHUP when it can
-          throw new IOException("it answered " + response.statusCode() + " (admin.basic-auth or admin.allow-from)");
+      case 401, 403 -> // admin.basic-auth or admin.allow-from: the caller retries with credentials or signals
+          throw new Unauthorized("answered " + response.statusCode() + " (admin.basic-auth or admin.allow-from)");
       case 409, 422 -> {
         out.println(body);
         err.println("gantry reload: " + file + " was refused (" + (response.statusCode() == 409
