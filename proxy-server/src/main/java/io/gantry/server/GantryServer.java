@@ -154,8 +154,7 @@ public final class GantryServer implements ReloadTarget {
     Listeners.Spec spec = new Listeners.Spec(l.name(), l.host(), l.port(), l.tls() ? tls : null, l.http2(),
         hsts != null && hsts.enabled() ? hsts.maxAge() : null, hsts != null && hsts.includeSubdomains(),
         CLIENT_IDLE_TIMEOUT, l.proxyProtocol(), l.limits());
-    ServerConnector connector = Listeners.create(server, spec,
-        (factory, name) -> ServerMetrics.instrument(metrics, factory, name));
+    ServerConnector connector = Listeners.create(server, spec, ServerMetrics.listeners(metrics));
     if (l.tls()) {
       connector.addBean(ServerMetrics.tlsHandshakes(metrics, l.name()));
     }

@@ -282,8 +282,10 @@ class EdgeControlsTest {
 
   @Test
   void aPeerOutsideProxyProtocolFromIsClosed() throws Exception {
+    long before = count("gantry.listener.lbonly.proxy-protocol-refused");
     assertEquals("", plain(gantry.port("lbonly"), V1.getBytes(StandardCharsets.US_ASCII), request("/not-the-balancer")));
     assertNull(SEEN.poll(500, TimeUnit.MILLISECONDS));
+    assertEquals(before + 1, count("gantry.listener.lbonly.proxy-protocol-refused"));
   }
 
   @Test

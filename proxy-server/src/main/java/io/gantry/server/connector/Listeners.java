@@ -86,7 +86,8 @@ public final class Listeners {
     if (spec.proxyProtocol().enabled()) {
       // First, so that it reads the header off the raw bytes before TLS; the connection then
       // continues on the factory that used to come first.
-      factories.add(0, new RequiredProxyProtocol(factories.get(0).getProtocol(), spec.proxyProtocol().from()));
+      factories.add(0, new RequiredProxyProtocol(factories.get(0).getProtocol(), spec.proxyProtocol().from(),
+          () -> wrapper.proxyProtocolRefused(spec.name())));
     }
     ServerConnector connector = new ServerConnector(server, factories.toArray(ConnectionFactory[]::new));
     connector.setName(spec.name());
@@ -156,9 +157,12 @@ public final class Listeners {
     return http;
   }
 
-  /** Lets metrics wrap the first connection factory of a listener. */
+  /** Lets metrics wrap the first connection factory of a listener, and count what never reaches it. */
   @FunctionalInterface
   public interface ConnectionFactoryWrapper {
     ConnectionFactory wrap(ConnectionFactory factory, String listenerName);
+
+    /** A connection to a {@code proxy-protocol} listener was closed: no PROXY header, or a peer not allowed. */
+    default void proxyProtocolRefused(String listenerName) {}
   }
 }

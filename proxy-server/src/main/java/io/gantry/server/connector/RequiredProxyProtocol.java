@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * one from a peer outside {@code from} (when given: the load balancers' addresses).
  *
  * <pre>{@code
- * new ServerConnector(server, new RequiredProxyProtocol(ssl.getProtocol(), List.of("10.0.0.0/8")), ssl, h1);
+ * new ServerConnector(server, new RequiredProxyProtocol(ssl.getProtocol(), List.of("10.0.0.0/8"), refused::mark), ssl, h1);
  * }</pre>
  */
 final class RequiredProxyProtocol extends ProxyConnectionFactory {
@@ -29,14 +29,17 @@ final class RequiredProxyProtocol extends ProxyConnectionFactory {
 
   /** Peers allowed to connect; {@code null}: any. */
   private final ForwardedHeaders from;
+  private final Runnable refused;
 
   /**
    * @param nextProtocol the protocol the connection continues with after the header
    * @param from addresses or CIDRs that may connect; empty: any peer
+   * @param refused told of each connection closed here (for metrics)
    */
-  RequiredProxyProtocol(String nextProtocol, List<String> from) {
+  RequiredProxyProtocol(String nextProtocol, List<String> from, Runnable refused) {
     super(nextProtocol);
     this.from = from.isEmpty() ? null : ForwardedHeaders.trusting(from);
+    this.refused = refused;
   }
 
   @Override
@@ -45,6 +48,7 @@ final class RequiredProxyProtocol extends ProxyConnectionFactory {
       String peer = address(endPoint.getRemoteSocketAddress());
       if (!from.isTrusted(peer)) {
         LOG.debug("closing a connection from {}: not in proxy-protocol-from", peer);
+        refused.run();
         return new Closing(endPoint, connector);
       }
     }
@@ -55,6 +59,7 @@ final class RequiredProxyProtocol extends ProxyConnectionFactory {
   @Override
   protected void nextProtocol(Connector connector, EndPoint endPoint, ByteBuffer buffer) {
     LOG.debug("closing a connection from {}: no PROXY protocol header", endPoint.getRemoteSocketAddress());
+    refused.run();
     endPoint.close();
   }
 

@@ -10,6 +10,7 @@ import com.codahale.metrics.jvm.MemoryUsageGaugeSet;
 import com.codahale.metrics.jvm.ThreadStatesGaugeSet;
 import io.dropwizard.metrics.jetty12.InstrumentedConnectionFactory;
 import io.dropwizard.metrics.jetty12.InstrumentedQueuedThreadPool;
+import io.gantry.server.connector.Listeners;
 import io.gantry.server.tls.CertificateStore;
 import io.gantry.server.tls.ServerCertificate;
 import java.lang.management.ManagementFactory;
@@ -121,6 +122,26 @@ public final class ServerMetrics {
     String prefix = "gantry.listener." + listenerName + ".";
     return new InstrumentedConnectionFactory(factory, registry.timer(prefix + "connections"),
         registry.counter(prefix + "active-connections"));
+  }
+
+  /**
+   * What {@link Listeners#create} instruments listeners with: {@link
+   * #instrument} on the first factory, and {@code gantry.listener.<name>.proxy-protocol-refused}, a
+   * Meter of connections a {@code proxy-protocol} listener closed (no PROXY header, or a peer
+   * outside {@code proxy-protocol-from}).
+   */
+  public static Listeners.ConnectionFactoryWrapper listeners(MetricRegistry registry) {
+    return new Listeners.ConnectionFactoryWrapper() {
+      @Override
+      public ConnectionFactory wrap(ConnectionFactory factory, String listenerName) {
+        return instrument(registry, factory, listenerName);
+      }
+
+      @Override
+      public void proxyProtocolRefused(String listenerName) {
+        registry.meter("gantry.listener." + listenerName + ".proxy-protocol-refused").mark();
+      }
+    };
   }
 
   /**
