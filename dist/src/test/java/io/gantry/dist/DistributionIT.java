@@ -157,6 +157,25 @@ class DistributionIT {
     }
   }
 
+  @Test
+  void prepareWritesTheArchiveBeforeTheFirstRunAndThenDoesNothing() throws Exception {
+    Path cds = Files.createDirectories(dir.resolve("cds-prepared"));
+    Path log = dir.resolve("prepare.log");
+    ProcessBuilder builder = new ProcessBuilder(home.resolve("bin/gantry").toString(), "prepare")
+        .redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().put("GANTRY_CDS_DIR", cds.toString());
+    Process prepare = builder.start();
+    assertTrue(prepare.waitFor(120, TimeUnit.SECONDS), "prepare did not end");
+    assertEquals(0, prepare.exitValue(), Files.readString(log));
+    try (var files = Files.list(cds)) {
+      assertEquals(1, files.filter(f -> f.toString().endsWith(".jsa")).count(), Files.readString(log));
+    }
+    Process again = builder.redirectOutput(dir.resolve("prepare-again.log").toFile()).start();
+    assertTrue(again.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(0, again.exitValue());
+    assertTrue(Files.readString(dir.resolve("prepare-again.log")).contains("exists; nothing to do"));
+  }
+
   private static void runOnce(Path conf, int port, Path cdsDir, String javaOpts) throws Exception {
     Path log = dir.resolve("cds-" + cdsDir.getFileName() + ".log");
     ProcessBuilder builder = new ProcessBuilder(home.resolve("bin/gantry").toString(), "run", conf.toString())

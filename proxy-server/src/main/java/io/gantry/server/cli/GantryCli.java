@@ -36,7 +36,8 @@ public final class GantryCli {
   public GantryCli(PrintWriter out, PrintWriter err) {
     this.out = out;
     this.err = err;
-    for (Subcommand c : List.of(new RunCommand(), new ReloadCommand(), new CheckCommand(), new ExplainCommand())) {
+    for (Subcommand c : List.of(new RunCommand(), new ReloadCommand(), new CheckCommand(), new ExplainCommand(),
+        new PrepareCommand())) {
       commands.put(c.usage().name(), c);
     }
   }
