@@ -8,7 +8,7 @@
 #   bench/scale-out.sh --tarball /tmp/gantry.tar.gz --work /tmp/so --keep --out /tmp/so.json
 #   SCALE_RUNS=kill SCALE_LAYER=64MiB SCALE_ROUNDS=3 bench/scale-out.sh
 # Environment: SCALE_LAYER, SCALE_WORKERS (8), SCALE_ROUNDS, SCALE_RETRIES (2), SCALE_RUNS,
-# SCALE_LB_DRAIN (30 s), SCALE_STOP_AFTER (60 s), SCALE_SHUTDOWN_GRACE (30s), SCALE_ACC_ROOT,
+# SCALE_LB_DRAIN (30 s), SCALE_STOP_AFTER (60 s), SCALE_SHUTDOWN_GRACE (30s), SCALE_SHUTDOWN_DELAY (3s), SCALE_ACC_ROOT,
 # HAPROXY; docs/scale-out.md has the table.
 #
 # Everything on 127.0.0.1, every port picked free at start (nothing fixed, so it runs beside the
@@ -76,6 +76,7 @@ WORKERS=${SCALE_WORKERS:-8} RETRIES=${SCALE_RETRIES:-2}
 if [ "$short" = 1 ]; then RUNS=${SCALE_RUNS:-term kill}; else RUNS=${SCALE_RUNS:-term drain kill}; fi
 STOP_AFTER=${SCALE_STOP_AFTER:-60}         # at most this many seconds into a run before the replica is signalled
 GRACE=${SCALE_SHUTDOWN_GRACE:-30s}         # gantry's shutdown-grace
+DELAY=${SCALE_SHUTDOWN_DELAY:-3s}          # gantry's shutdown-delay: longer than HAProxy's fall x inter (2 x 1 s)
 ACC=${SCALE_ACC_ROOT:-$root/../shared/acceptance}
 HAPROXY=${HAPROXY:-$(command -v haproxy || echo /usr/sbin/haproxy)}
 SKOPEO_TIMEOUT=${SCALE_SKOPEO_TIMEOUT:-180}
@@ -212,6 +213,7 @@ gantry {
   admin { host = 127.0.0.1, port = ${ADMIN[$r]} }   # HAProxy checks GET /ready here
   access-log.path = "$W/$r/access.log"
   shutdown-grace = $GRACE
+  shutdown-delay = $DELAY                           # not ready (HAProxy takes it out), still serving
   reload.watch = false                              # rolled by bin/gantry reload, one replica at a time
 }
 EOF

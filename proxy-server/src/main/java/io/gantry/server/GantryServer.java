@@ -36,12 +36,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.RequestLog;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,6 +81,8 @@ public final class GantryServer implements ReloadTarget {
   private AdminServer admin;
   private GantrySslContextFactory tls;
   private volatile boolean ready;
+  private final AtomicBoolean stopping = new AtomicBoolean();
+  private final Thread shutdownHook = new Thread(this::stopOnSignal, "gantry-stop");
 
   @Inject
   GantryServer(GantryConfig config, MetricRegistry metrics, HealthCheckRegistry health, ProxyMetrics proxyMetrics,
@@ -117,11 +119,12 @@ public final class GantryServer implements ReloadTarget {
     }
 
     redirects = new HttpsRedirectHandler(newProxy(), redirectsOf(config));
-    inFlight = new InFlightRequests(redirects);
-    GracefulHandler graceful = new GracefulHandler(inFlight);
-    server.setHandler(graceful);
+    inFlight = new InFlightRequests(redirects); // also what Server.stop() waits for, up to the grace
+    server.setHandler(inFlight);
     server.setStopTimeout(config.shutdownGrace().toMillis());
-    server.setStopAtShutdown(true);
+    // Not Jetty's stop-at-shutdown, which calls Server.stop() at once: a SIGTERM takes gantry
+    // through stop(), /ready first.
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
     if (accessLog != null) {
       server.setRequestLog(accessLog);
     }
@@ -198,16 +201,45 @@ public final class GantryServer implements ReloadTarget {
         .clientLimits(config.clientLimits().toLimits());
   }
 
-  /** Stops accepting and lets in-flight exchanges finish for up to the shutdown grace. */
+  /**
+   * Stops gracefully (also on SIGTERM): {@code /ready} answers 503 and HTTP/1.1 responses close
+   * their connections for the {@code shutdown-delay} while everything is still served; then gantry
+   * stops accepting, serves what still arrives on open connections, and lets in-flight exchanges
+   * finish for up to the {@code shutdown-grace}.
+   */
   public void stop() throws Exception {
+    if (!stopping.compareAndSet(false, true)) {
+      return;
+    }
+    if (Thread.currentThread() != shutdownHook) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException | IllegalArgumentException e) {
+        // the JVM is already shutting down, or the hook was never added (start failed early)
+      }
+    }
     ready = false;
     reloader.close();
+    Duration delay = config.shutdownDelay();
+    if (!delay.isZero() && server.isStarted()) {
+      LOG.info("stopping: not ready, still serving for the shutdown delay of {}", delay);
+      inFlight.closeConnections();
+      Thread.sleep(delay.toMillis());
+    }
     try {
       server.stop();
     } catch (java.util.concurrent.TimeoutException e) {
       // Jetty stops anyway; the grace only bounds how long in-flight exchanges were given.
       LOG.warn("in-flight requests still running after the shutdown grace of {}; they were cut off",
           config.shutdownGrace());
+    }
+  }
+
+  private void stopOnSignal() {
+    try {
+      stop();
+    } catch (Exception e) {
+      LOG.warn("stopping failed: {}", e.toString());
     }
   }
 

@@ -20,7 +20,7 @@ import java.util.Locale;
  */
 final class ConfigReader {
   private static final List<String> GANTRY_KEYS = List.of("listeners", "tls", "upstreams", "routes",
-      "trusted-proxies", "admin", "access-log", "shutdown-grace", "max-queued-per-upstream", "engine", "max-threads",
+      "trusted-proxies", "admin", "access-log", "shutdown-grace", "shutdown-delay", "max-queued-per-upstream", "engine", "max-threads",
       "reload", "client-limits", "defaults");
   private static final List<String> DEFAULTS_KEYS = List.of("listener", "upstream", "route", "self-signed");
   private static final List<String> ENGINES = List.of("handler", "servlet");
@@ -63,6 +63,7 @@ final class ConfigReader {
 
     List<String> trustedProxies = trustedProxies(root);
     Duration shutdownGrace = values.duration(root, "shutdown-grace", false);
+    Duration shutdownDelay = values.duration(root, "shutdown-delay", false);
     Integer maxQueued = values.integer(root, "max-queued-per-upstream", true, "a number of requests >= 1");
     if (maxQueued != null && maxQueued < 1) {
       problems.error(root.get("max-queued-per-upstream").origin(), root.at("max-queued-per-upstream"),
@@ -83,7 +84,7 @@ final class ConfigReader {
       return null;
     }
     return new GantryConfig(file, listeners.configs(), tls, upstreams.configs(), routes, trustedProxies, admin,
-        accessLog, shutdownGrace, maxQueued, GantryConfig.Engine.valueOf(engine.toUpperCase(Locale.ROOT)), maxThreads,
+        accessLog, shutdownGrace, shutdownDelay, maxQueued, GantryConfig.Engine.valueOf(engine.toUpperCase(Locale.ROOT)), maxThreads,
         reload, clientLimits, problems.sorted());
   }
 

@@ -31,6 +31,7 @@ import java.util.Map;
  * @param admin the admin listener
  * @param accessLog the access log
  * @param shutdownGrace how long in-flight transfers may take to finish on a graceful stop
+ * @param shutdownDelay how long a stopping gantry keeps serving, not ready, before it stops accepting
  * @param maxQueuedPerUpstream requests that may wait for a connection to one upstream
  * @param engine which implementation of the routing proxy serves requests
  * @param maxThreads the server's thread pool size at most
@@ -48,6 +49,7 @@ public record GantryConfig(
     AdminConfig admin,
     AccessLogConfig accessLog,
     Duration shutdownGrace,
+    Duration shutdownDelay,
     int maxQueuedPerUpstream,
     Engine engine,
     int maxThreads,

@@ -69,6 +69,9 @@ public record ConfigDiff(List<ListenerConfig> added, List<ListenerConfig> remove
     if (!running.shutdownGrace().equals(next.shutdownGrace())) {
       changes.add("shutdown-grace: " + running.shutdownGrace() + " -> " + next.shutdownGrace());
     }
+    if (!running.shutdownDelay().equals(next.shutdownDelay())) {
+      changes.add("shutdown-delay: " + running.shutdownDelay() + " -> " + next.shutdownDelay());
+    }
 
     List<ListenerConfig> added = new ArrayList<>();
     List<ListenerConfig> removed = new ArrayList<>();
