@@ -18,7 +18,8 @@
 #   GANTRY_PERF_ACCESS_LOG true|false (default false)
 #   GANTRY_PERF_ENGINE     handler|servlet (default: gantry's default, the handler)
 #   GANTRY_PERF_THREADS=N  the server's max-threads (default: gantry's default)
-#   GANTRY_PERF_HTTP2      true|false: offer h2 on the TLS listener (default: gantry's default)
+#   GANTRY_PERF_HTTP2      true|false: offer h2 on the TLS listener (default: gantry's default, on since
+#                          issue 15; set true to give a tarball from before it h2 in --h2 runs)
 #
 # No Maven here: build first with `mvn -B package -DskipTests`. The last step execs bin/gantry,
 # which execs the JVM, so the harness measures and stops the JVM itself.

@@ -16,6 +16,7 @@ import io.gantry.server.config.ConfigLoader;
 import io.gantry.server.config.ConfigProblem;
 import io.gantry.server.config.GantryConfig;
 import io.gantry.server.config.ListenerConfig;
+import io.gantry.server.connector.Http2RequestBodies;
 import io.gantry.server.connector.InFlightRequests;
 import io.gantry.server.connector.Listeners;
 import io.gantry.server.metrics.ServerMetrics;
@@ -118,7 +119,7 @@ public final class GantryServer implements ReloadTarget {
       connectors.put(l.name(), connector);
     }
 
-    redirects = new HttpsRedirectHandler(newProxy(), redirectsOf(config));
+    redirects = new HttpsRedirectHandler(new Http2RequestBodies(newProxy()), redirectsOf(config));
     inFlight = new InFlightRequests(redirects); // also what Server.stop() waits for, up to the grace
     server.setHandler(inFlight);
     server.setStopTimeout(config.shutdownGrace().toMillis());

@@ -12,23 +12,37 @@ import io.gantry.server.config.GantryConfig;
 import io.gantry.server.tls.TestPki;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
+import javax.net.ssl.X509TrustManager;
+import org.eclipse.jetty.client.AsyncRequestContent;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpVersion;
@@ -41,16 +55,17 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * gantry as {@code bin/gantry run} assembles it (config file, Guice, GantryServer): certificates
@@ -89,6 +104,16 @@ class GantryServerTest {
       @Override
       public boolean handle(Request request, Response response, Callback callback) {
         String name = request.getConnectionMetaData().getConnector().getName();
+        if (request.getHttpURI().getPath().endsWith("/digest")) { // the body's length and SHA-256
+          Content.Source.asByteArrayAsync(request, -1).whenComplete((body, failure) -> {
+            if (failure != null) {
+              callback.failed(failure);
+            } else {
+              Content.Sink.write(response, true, body.length + " " + sha256(ByteBuffer.wrap(body)), callback);
+            }
+          });
+          return true;
+        }
         String seen = name + " " + request.getMethod() + " " + request.getHttpURI().getPathQuery()
             + " host=" + request.getHeaders().get("Host") + " xfh=" + request.getHeaders().get("X-Forwarded-Host")
             + " xfp=" + request.getHeaders().get("X-Forwarded-Proto");
@@ -113,7 +138,7 @@ class GantryServerTest {
     Files.writeString(conf, """
         gantry {
           listeners = [
-            { name = https, port = 0, host = 127.0.0.1, http2 = true }
+            { name = https, port = 0, host = 127.0.0.1 }
             { name = push, port = 0, host = 127.0.0.1 }
             { name = plain, port = 0, host = 127.0.0.1, tls = false }
             { name = redirect, port = 0, host = 127.0.0.1, tls = false, redirect-to = 8443 }
@@ -154,6 +179,36 @@ class GantryServerTest {
     trust.setCertificateEntry("ca", pki.caCert);
     GantryServerTest.trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     GantryServerTest.trust.init(trust);
+  }
+
+  /** An HTTP/2-only client trusting the test CA that resolves every name to 127.0.0.1 (the URL names SNI and :authority). */
+  private static HttpClient http2Client() throws Exception {
+    ClientConnector connector = new ClientConnector();
+    SslContextFactory.Client ssl = new SslContextFactory.Client();
+    ssl.setSslContext(trustingClient());
+    connector.setSslContextFactory(ssl);
+    HttpClient client = new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client(connector)));
+    // Resolve the name to 127.0.0.1 ourselves: the URL carries the name for SNI and :authority.
+    client.setSocketAddressResolver((host, p, context, promise) ->
+        {
+          try {
+            promise.succeeded(List.of(new java.net.InetSocketAddress(
+                java.net.InetAddress.getByAddress(host, new byte[] {127, 0, 0, 1}), p)));
+          } catch (java.net.UnknownHostException e) {
+            promise.failed(e);
+          }
+        });
+    client.start();
+    return client;
+  }
+
+  private static String sha256(ByteBuffer bytes) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(
+          BufferUtil.toArray(bytes)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** A new client context per connection: no TLS session of one name is resumed for another. */
@@ -325,22 +380,7 @@ class GantryServerTest {
 
   @Test
   void http2OverTlsWorksAndTheBackendSeesThePublicHost() throws Exception {
-    ClientConnector connector = new ClientConnector();
-    SslContextFactory.Client ssl = new SslContextFactory.Client();
-    ssl.setSslContext(trustingClient());
-    connector.setSslContextFactory(ssl);
-    HttpClient client = new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client(connector)));
-    // Resolve the name to 127.0.0.1 ourselves: the URL carries the name for SNI and :authority.
-    client.setSocketAddressResolver((host, p, context, promise) ->
-        {
-          try {
-            promise.succeeded(List.of(new java.net.InetSocketAddress(
-                java.net.InetAddress.getByAddress(host, new byte[] {127, 0, 0, 1}), p)));
-          } catch (java.net.UnknownHostException e) {
-            promise.failed(e);
-          }
-        });
-    client.start();
+    HttpClient client = http2Client();
     try {
       int port = gantry.port("https");
       ContentResponse r = client.newRequest("https://registry.example.test:" + port + "/v2/")
@@ -355,6 +395,33 @@ class GantryServerTest {
   }
 
   @Test
+  void http2UploadsArriveWholeInWhateverFramesTheClientSends() throws Exception {
+    HttpClient client = http2Client();
+    try {
+      byte[] body = new byte[3 * 1024 * 1024 + 17];
+      new java.util.Random(15).nextBytes(body);
+      String expected = body.length + " " + sha256(ByteBuffer.wrap(body));
+      String url = "https://registry.example.test:" + gantry.port("https") + "/v2/x/blobs/uploads/digest";
+      // One buffer (16 KiB DATA frames, the server's frame size) ...
+      ContentResponse whole = client.newRequest(url).method("PUT").body(new BytesRequestContent(body))
+          .timeout(30, TimeUnit.SECONDS).send();
+      assertEquals(HttpVersion.HTTP_2, whole.getVersion());
+      assertEquals(expected, whole.getContentAsString());
+      // ... and odd-sized writes (a DATA frame each), no Content-Length, the last frame empty.
+      AsyncRequestContent pieces = new AsyncRequestContent();
+      CompletableFuture<ContentResponse> pieced = new CompletableResponseListener(
+          client.newRequest(url).method("PATCH").body(pieces).timeout(30, TimeUnit.SECONDS)).send();
+      for (int at = 0; at < body.length; at += 997) {
+        pieces.write(ByteBuffer.wrap(body, at, Math.min(997, body.length - at)), Callback.NOOP);
+      }
+      pieces.close();
+      assertEquals(expected, pieced.get(30, TimeUnit.SECONDS).getContentAsString());
+    } finally {
+      client.stop();
+    }
+  }
+
+  @Test
   void hstsIsSentOnlyWhereTheListenerAsksForIt() throws Exception {
     Exchange strict = https(gantry.port("strict"), "registry.example.test", "registry.example.test", "GET", "/v2/");
     assertTrue(strict.response().contains("Strict-Transport-Security: max-age=2592000; includeSubDomains"), strict.response());
@@ -363,8 +430,8 @@ class GantryServerTest {
   }
 
   @Test
-  void onlyAListenerWithHttp2OnNegotiatesH2() throws Exception {
-    for (String listener : List.of("https", "h1only", "push")) {
+  void tlsListenersOfferH2UnlessHttp2IsFalse() throws Exception {
+    for (String listener : List.of("https", "push", "h1only")) {
       try (SSLSocket socket = (SSLSocket) trustingClient().getSocketFactory().createSocket("127.0.0.1", gantry.port(listener))) {
         SSLParameters params = socket.getSSLParameters();
         params.setServerNames(List.of(new SNIHostName("registry.example.test")));
@@ -372,12 +439,59 @@ class GantryServerTest {
         socket.setSSLParameters(params);
         socket.startHandshake();
         // Without ALPN on the server the handshake selects no protocol: the connection is HTTP/1.1.
-        assertEquals(listener.equals("https") ? "h2" : "", socket.getApplicationProtocol(), listener);
+        assertEquals(listener.equals("h1only") ? "" : "h2", socket.getApplicationProtocol(), listener);
       }
     }
     Exchange e = https(gantry.port("h1only"), "registry.example.test", "registry.example.test", "GET", "/v2/");
     assertEquals(200, e.status());
   }
+
+  @Test
+  void javasHttpClientNegotiatesH2ByDefaultAndHttp11WhereHttp2IsFalse() throws Exception {
+    // The JDK's client verifies the host name unless its trust manager is an extended one that
+    // does not: the test CA's chain is still checked. No SNI (an IP address): the default certificate.
+    X509TrustManager ca = (X509TrustManager) trust.getTrustManagers()[0];
+    X509ExtendedTrustManager chainOnly = new X509ExtendedTrustManager() {
+      @Override public void checkServerTrusted(X509Certificate[] chain, String auth,
+          SSLEngine engine) throws CertificateException {
+        ca.checkServerTrusted(chain, auth);
+      }
+      @Override public void checkServerTrusted(X509Certificate[] chain, String auth,
+          java.net.Socket socket) throws CertificateException {
+        ca.checkServerTrusted(chain, auth);
+      }
+      @Override public void checkServerTrusted(X509Certificate[] chain, String auth)
+          throws CertificateException {
+        ca.checkServerTrusted(chain, auth);
+      }
+      @Override public void checkClientTrusted(X509Certificate[] chain, String auth,
+          SSLEngine engine) {
+        throw new UnsupportedOperationException();
+      }
+      @Override public void checkClientTrusted(X509Certificate[] chain, String auth,
+          java.net.Socket socket) {
+        throw new UnsupportedOperationException();
+      }
+      @Override public void checkClientTrusted(X509Certificate[] chain, String auth) {
+        throw new UnsupportedOperationException();
+      }
+      @Override public X509Certificate[] getAcceptedIssuers() {
+        return ca.getAcceptedIssuers();
+      }
+    };
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, new TrustManager[] {chainOnly}, null);
+    java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().sslContext(context).build();
+    for (String listener : List.of("https", "h1only")) {
+      HttpResponse<String> r = client.send(HttpRequest.newBuilder(
+              URI.create("https://127.0.0.1:" + gantry.port(listener) + "/v2/"))
+              .timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(listener.equals("https") ? java.net.http.HttpClient.Version.HTTP_2
+          : java.net.http.HttpClient.Version.HTTP_1_1, r.version(), listener);
+    }
+  }
+
 
   @Test
   void plainListenerRedirectsToHttps() {

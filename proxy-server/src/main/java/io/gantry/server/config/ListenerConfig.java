@@ -12,7 +12,8 @@ import java.util.List;
  * @param tls whether the listener speaks TLS (the default)
  * @param redirectTo for a plain listener: the port to redirect every request to over https, or 0 for none
  * @param hsts the {@code Strict-Transport-Security} header sent on this TLS listener
- * @param http2 whether a TLS listener offers HTTP/2 (ALPN {@code h2}) besides HTTP/1.1
+ * @param http2 whether a TLS listener offers HTTP/2 (ALPN {@code h2}) besides HTTP/1.1 (the default);
+ *     always false on a plain listener
  * @param proxyProtocol whether every connection must start with a PROXY protocol (v1 or v2) header,
  *     and from which peers
  * @param limits request header size and HTTP/2 limits

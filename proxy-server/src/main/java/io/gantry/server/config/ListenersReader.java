@@ -96,7 +96,8 @@ final class ListenersReader {
       }
       if (name != null && port != null && host != null && tls != null && hsts != null && http2 != null
           && proxyProtocol != null && limits != null) {
-        out.add(new ListenerConfig(name, host, port, tls, redirectTo == null ? 0 : redirectTo, hsts, http2,
+        // A plain listener never speaks HTTP/2 (no h2c), whatever the default says.
+        out.add(new ListenerConfig(name, host, port, tls, redirectTo == null ? 0 : redirectTo, hsts, http2 && tls,
             proxyProtocol, limits,
             problems.fileOf(e.origin()), problems.lineOf(e.origin())));
       }
