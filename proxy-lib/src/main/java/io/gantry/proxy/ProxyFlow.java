@@ -50,6 +50,8 @@ final class ProxyFlow {
 
   /** RFC 9110 9.2.2: a request that may be sent twice. */
   private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE");
+  /** Methods whose requests carry no body in practice. */
+  private static final Set<String> NO_BODY_EXPECTED = Set.of("GET", "HEAD", "OPTIONS", "DELETE");
 
   private final ProxySettings settings;
   private final UpstreamPools pools;
@@ -203,8 +205,15 @@ final class ProxyFlow {
   private static boolean isBodyless(Request clientRequest) {
     long length = clientRequest.getLength();
     HttpFields headers = clientRequest.getHeaders();
-    return length == 0 || (length < 0 && !headers.contains(HttpHeader.CONTENT_TYPE)
-        && !headers.contains(HttpHeader.TRANSFER_ENCODING));
+    if (length == 0) {
+      return true;
+    }
+    if (length > 0 || headers.contains(HttpHeader.CONTENT_TYPE) || headers.contains(HttpHeader.TRANSFER_ENCODING)) {
+      return false;
+    }
+    // HTTP/2 has no Transfer-Encoding: a streamed body (Docker's PATCH) has no length either.
+    return clientRequest.getConnectionMetaData().getHttpVersion().getVersion() < 20
+        || NO_BODY_EXPECTED.contains(clientRequest.getMethod());
   }
 
   /** Access and limit refusals name the route, the client and the rule; never a credential. */
