@@ -8,6 +8,7 @@ import com.google.inject.Guice;
 import io.gantry.server.GantryModule;
 import io.gantry.server.GantryServer;
 import io.gantry.server.config.ConfigLoader;
+import io.gantry.server.testing.Backend;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -19,13 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,28 +35,12 @@ class GracefulStopTest {
   @TempDir
   Path dir;
 
-  private Server backend;
-  private int backendPort;
+  private Backend backend;
   private GantryServer gantry;
 
   @BeforeEach
   void startBackend() throws Exception {
-    backend = new Server();
-    ServerConnector connector = new ServerConnector(backend);
-    connector.setHost("127.0.0.1");
-    backend.addConnector(connector);
-    backend.setHandler(new Handler.Abstract() {
-      @Override
-      public boolean handle(Request request, Response response, Callback callback) throws Exception {
-        if (request.getHttpURI().getPath().endsWith("/slow")) {
-          Thread.sleep(2500);
-        }
-        Content.Sink.write(response, true, "ok " + request.getHttpURI().getPath(), callback);
-        return true;
-      }
-    });
-    backend.start();
-    backendPort = connector.getLocalPort();
+    backend = new Backend();
   }
 
   @AfterEach
@@ -70,7 +48,7 @@ class GracefulStopTest {
     if (gantry != null) {
       gantry.stop();
     }
-    backend.stop();
+    backend.close();
   }
 
   /** One request on an open connection; the status line and the Connection header, or "" when closed. */
@@ -121,7 +99,7 @@ class GracefulStopTest {
           shutdown-delay = 1500ms
           shutdown-grace = 10s
         }
-        """.formatted(backendPort));
+        """.formatted(backend.port()));
     gantry = Guice.createInjector(new GantryModule(ConfigLoader.defaults().load(conf))).getInstance(GantryServer.class);
     gantry.start();
     int port = gantry.port("plain");
@@ -133,7 +111,7 @@ class GracefulStopTest {
       // A slow request with a second one pipelined behind it.
       CompletableFuture<String> slow = CompletableFuture.supplyAsync(() -> {
         try (Socket s = open(port)) {
-          s.getOutputStream().write(("GET /slow HTTP/1.1\r\nHost: registry.example.com\r\n\r\n"
+          s.getOutputStream().write(("GET /slow/2500 HTTP/1.1\r\nHost: registry.example.com\r\n\r\n"
               + "GET /after-slow HTTP/1.1\r\nHost: registry.example.com\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
           BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
           return response(in) + " + " + response(in);

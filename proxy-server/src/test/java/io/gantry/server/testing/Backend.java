@@ -43,6 +43,9 @@ public final class Backend {
           Arrays.fill(bytes, (byte) 'x');
           response.setStatus(200);
           response.write(true, ByteBuffer.wrap(bytes), callback);
+        } else if (path.contains("/slow/")) {
+          Thread.sleep(Long.parseLong(path.substring(path.indexOf("/slow/") + 6))); // a transfer in flight
+          Content.Sink.write(response, true, "backend " + path, callback);
         } else if (path.startsWith("/v2/status/")) {
           response.setStatus(Integer.parseInt(path.substring("/v2/status/".length())));
           Content.Sink.write(response, true, "status", callback);
@@ -57,7 +60,11 @@ public final class Backend {
   }
 
   public String url() {
-    return "http://127.0.0.1:" + connector.getLocalPort() + "/";
+    return "http://127.0.0.1:" + port() + "/";
+  }
+
+  public int port() {
+    return connector.getLocalPort();
   }
 
   public BlockingQueue<Seen> seen() {

@@ -7,6 +7,7 @@ import com.google.inject.Guice;
 import io.gantry.server.GantryModule;
 import io.gantry.server.GantryServer;
 import io.gantry.server.config.ConfigLoader;
+import io.gantry.server.testing.Backend;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,13 +16,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,7 +30,7 @@ class UpstreamPoolServerTest {
   @TempDir
   Path dir;
 
-  private Server backend;
+  private Backend backend;
   private int live;
   private int dead;
   private GantryServer gantry;
@@ -44,19 +38,8 @@ class UpstreamPoolServerTest {
 
   @BeforeEach
   void startBackend() throws Exception {
-    backend = new Server();
-    ServerConnector connector = new ServerConnector(backend);
-    connector.setHost("127.0.0.1");
-    backend.addConnector(connector);
-    backend.setHandler(new Handler.Abstract() {
-      @Override
-      public boolean handle(Request request, Response response, Callback callback) {
-        Content.Sink.write(response, true, "live " + request.getHttpURI().getPath(), callback);
-        return true;
-      }
-    });
-    backend.start();
-    live = connector.getLocalPort();
+    backend = new Backend();
+    live = backend.port();
     try (ServerSocket s = new ServerSocket(0)) {
       dead = s.getLocalPort();
     }
@@ -67,7 +50,7 @@ class UpstreamPoolServerTest {
     if (gantry != null) {
       gantry.stop();
     }
-    backend.stop();
+    backend.close();
   }
 
   private Path config(String urls) throws Exception {
@@ -101,7 +84,7 @@ class UpstreamPoolServerTest {
     for (int i = 0; i < 8; i++) {
       HttpResponse<String> r = get(port, "/v2/x");
       assertEquals(200, r.statusCode(), r.body());
-      assertEquals("live /repository/docker-group/v2/x", r.body());
+      assertEquals("backend /repository/docker-group/v2/x", r.body());
     }
     int admin = gantry.adminPort();
     String health = get(admin, "/healthcheck").body();
