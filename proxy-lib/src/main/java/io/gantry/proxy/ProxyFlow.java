@@ -180,13 +180,12 @@ final class ProxyFlow {
     Upstream upstream = forward.route().upstream();
     Upstream.Instance instance = pools.pick(upstream, upstream.sticky() ? Request.getRemoteAddr(clientRequest) : null, Set.of());
     if (instance == null) {
-      long soonest = Long.MAX_VALUE;
+      // When an instance may be back: its ejection's end, or its next health check.
+      long soonest = upstream.healthCheck() == null ? Long.MAX_VALUE : upstream.healthCheck().interval().toMillis();
       for (InstanceStatus status : pools.status(upstream)) {
         soonest = Math.min(soonest, status.ejectedForMillis() > 0 ? status.ejectedForMillis() : Long.MAX_VALUE);
       }
-      if (soonest != Long.MAX_VALUE) {
-        exchange.retryAfter(Math.max(1, (soonest + 999) / 1000));
-      }
+      exchange.retryAfter(soonest == Long.MAX_VALUE ? 1 : Math.max(1, (soonest + 999) / 1000));
       return new Refuse(503, Refusal.UPSTREAM_DOWN, "no instance of the upstream of route '" + forward.route().name()
           + "' is up, retry later", forward.route(), forward.path());
     }

@@ -95,12 +95,29 @@ final class UpstreamForwarder extends ProxyHandler {
       Response clientResponse, org.eclipse.jetty.client.Request upstreamRequest) {
     ProxyExchange exchange = exchange(clientRequest);
     return new ProxyRequestContent(clientRequest) {
+      /** What the upstream side failed this content with (its connection died mid-body), if it did. */
+      private volatile Throwable upstreamFailure;
+
+      @Override
+      public void fail(Throwable failure) {
+        upstreamFailure = failure;
+        super.fail(failure);
+      }
+
+      @Override
+      public void fail(Throwable failure, boolean last) {
+        upstreamFailure = failure;
+        super.fail(failure, last);
+      }
+
       @Override
       public Content.Chunk read() {
         Content.Chunk chunk = super.read();
         if (chunk != null) {
           if (Content.Chunk.isFailure(chunk)) {
-            exchange.clientFailed(chunk.getFailure()); // the client's body broke, not the upstream
+            if (chunk.getFailure() != upstreamFailure) {
+              exchange.clientFailed(chunk.getFailure()); // the client's body broke, not the upstream
+            }
           } else {
             exchange.addBytesIn(chunk.remaining());
           }

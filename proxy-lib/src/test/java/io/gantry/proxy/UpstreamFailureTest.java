@@ -76,6 +76,55 @@ class UpstreamFailureTest {
   }
 
   @Test
+  void anUpstreamDyingMidUploadIsTheUpstreamsFailureNotTheClients() throws Exception {
+    // reads the request head and 64 KiB of the body, then resets the connection
+    ServerSocket dying = new ServerSocket(0);
+    Thread reader = new Thread(() -> {
+      try (Socket s = dying.accept()) {
+        byte[] buffer = new byte[8192];
+        long read = 0;
+        java.io.InputStream in = s.getInputStream();
+        for (int n; read < 64 * 1024 && (n = in.read(buffer)) > 0; ) {
+          read += n;
+        }
+        s.setSoLinger(true, 0);
+      } catch (Exception e) {
+        // the test's assertion tells
+      }
+    });
+    reader.start();
+    try {
+      startProxy(Upstream.of("http://127.0.0.1:" + dying.getLocalPort() + "/repository/docker-hosted/"), 512, 1024);
+      // A raw client: it keeps sending while it reads, as Docker does; the answer comes before the body ends.
+      try (Socket client = new Socket("127.0.0.1", proxy.port())) {
+        client.setSoTimeout(10_000);
+        int size = 16 * 1024 * 1024;
+        Thread writer = new Thread(() -> {
+          try {
+            java.io.OutputStream out = client.getOutputStream();
+            out.write(("PATCH /v2/team/app/blobs/uploads/1 HTTP/1.1\r\nHost: registry.example.com\r\n"
+                + "Content-Length: " + size + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            byte[] chunk = new byte[64 * 1024];
+            for (int sent = 0; sent < size; sent += chunk.length) {
+              out.write(chunk);
+            }
+          } catch (java.io.IOException e) {
+            // the proxy closed the connection after its answer
+          }
+        });
+        writer.start();
+        String status = new java.io.BufferedReader(new java.io.InputStreamReader(client.getInputStream(),
+            java.nio.charset.StandardCharsets.ISO_8859_1)).readLine();
+        assertEquals("HTTP/1.1 502 Bad Gateway", status, "an upstream that died mid-body is not a malformed client body");
+        writer.join(10_000);
+      }
+    } finally {
+      dying.close();
+      reader.join(5000);
+    }
+  }
+
+  @Test
   void registryPathsGetRegistryJsonErrors() throws Exception {
     startProxy(Upstream.of("http://127.0.0.1:" + freePort() + "/"), 512, 1024);
     given().port(proxy.port()).header("Host", "registry.example.com").post("/v2/x/blobs/uploads/")

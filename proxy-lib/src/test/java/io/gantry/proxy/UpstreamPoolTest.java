@@ -263,6 +263,19 @@ class UpstreamPoolTest {
   }
 
   @Test
+  void whenEveryInstanceFailsItsCheckThe503SaysWhenToRetry() throws Exception {
+    b.respondWith((request, response, seen, callback) -> {
+      response.setStatus(503);
+      Content.Sink.write(response, true, "down", callback);
+    });
+    start(u -> u.healthCheck(HealthCheck.of("/health").interval(Duration.ofSeconds(3)).thresholds(1, 1)), b.port());
+    Await.until(() -> status(0).state().equals("failing-check"));
+    Response r = get("/v2/");
+    assertEquals(503, r.statusCode(), r.asString());
+    assertEquals("3", r.header("Retry-After"), "the next check");
+  }
+
+  @Test
   void aSingleInstanceWithoutACheckIsAlwaysTried() throws Exception {
     int dead = deadPort();
     start(u -> u.ejectAfter(1), dead);

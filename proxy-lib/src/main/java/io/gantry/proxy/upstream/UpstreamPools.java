@@ -51,10 +51,11 @@ public final class UpstreamPools {
     int n = instances.size();
     if (n == 1) {
       // As nginx: an upstream with one instance is never ejected for failing real requests (it
-      // would only turn the failures into 503s, and delay its comeback); its health check, if it
-      // has one, still takes it out.
+      // would only turn the failures into 503s, and delay its comeback); its own health check, if
+      // it has one, still takes it out (not another upstream's on the same server).
       Upstream.Instance only = instances.get(0);
-      return !tried.contains(only.origin()) && !health(only).checkFailing ? only : null;
+      boolean out = upstream.healthCheck() != null && health(only).checkFailing;
+      return !tried.contains(only.origin()) && !out ? only : null;
     }
     int start;
     if (upstream.sticky() && clientAddress != null) {

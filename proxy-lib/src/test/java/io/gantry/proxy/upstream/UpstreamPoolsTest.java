@@ -113,6 +113,18 @@ class UpstreamPoolsTest {
   }
 
   @Test
+  void aSingleInstanceIsOnlyTakenOutByItsOwnCheck() {
+    Upstream checkedPool = Upstream.builder(List.of("http://a:1/p/", "http://b:2/p/"))
+        .healthCheck(HealthCheck.of("/status").thresholds(1, 1)).build();
+    Upstream lone = Upstream.of("http://a:1/other/");
+    Upstream loneChecked = Upstream.builder("http://a:1/third/").healthCheck(HealthCheck.of("/status")).build();
+    pools.checked(checkedPool, checkedPool.instances().get(0), false, "answered 500");
+    assertEquals("failing-check", pools.status(checkedPool).get(0).state());
+    assertEquals(lone.instances().get(0), pools.pick(lone, null, Set.of()), "no check of its own: always tried");
+    assertNull(pools.pick(loneChecked, null, Set.of()), "its own check says the server is down");
+  }
+
+  @Test
   void poolsAreValidated() {
     assertEquals("url", assertThrows(InvalidSettingException.class,
         () -> Upstream.builder(List.of("http://a:1/p/", "http://b:2/other/")).build()).setting());
