@@ -8,6 +8,7 @@ import com.google.inject.Guice;
 import io.gantry.server.GantryModule;
 import io.gantry.server.GantryServer;
 import io.gantry.server.config.ConfigLoader;
+import io.gantry.server.testing.Backend;
 import io.gantry.server.tls.TestPki;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,13 +22,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,26 +41,14 @@ class WatchReloadTest {
   @TempDir
   Path dir;
 
-  private Server backend;
-  private ServerConnector backendConnector;
+  private Backend backend;
   private GantryServer gantry;
   private TestPki pki;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @BeforeEach
   void startBackend() throws Exception {
-    backend = new Server();
-    backendConnector = new ServerConnector(backend);
-    backendConnector.setHost("127.0.0.1");
-    backend.addConnector(backendConnector);
-    backend.setHandler(new Handler.Abstract() {
-      @Override
-      public boolean handle(Request request, Response response, Callback callback) {
-        Content.Sink.write(response, true, "backend " + request.getHttpURI().getPath(), callback);
-        return true;
-      }
-    });
-    backend.start();
+    backend = new Backend();
     pki = new TestPki(dir);
   }
 
@@ -75,7 +57,7 @@ class WatchReloadTest {
     if (gantry != null) {
       gantry.stop();
     }
-    backend.stop();
+    backend.close();
   }
 
   /** A plain listener with the route {@code base} (/base/), a TLS listener, and what the test adds. */
@@ -96,7 +78,7 @@ class WatchReloadTest {
           shutdown-grace = 1s
           %s
         }
-        """.formatted(cert, key, backendConnector.getLocalPort(), routes, more);
+        """.formatted(cert, key, backend.port(), routes, more);
   }
 
   private static final String ADDED = "{ name = added, listener = plain, path = /added/, to = backend }";
