@@ -9,10 +9,8 @@ import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletException;
-import jakarta.servlet.http.HttpServletMapping;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import jakarta.servlet.http.MappingMatch;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
@@ -205,23 +203,9 @@ public class RoutingProxyServlet extends AsyncProxyServlet implements RoutingPro
   @Override
   protected String rewriteTarget(HttpServletRequest clientRequest) {
     org.eclipse.jetty.server.Request core = core(clientRequest);
-    String rawPath = core.getHttpURI().getPath();
-    String mount = keepMountPath ? "" : mountPath(clientRequest);
-    if (!mount.isEmpty() && rawPath.startsWith(mount)
-        && (rawPath.length() == mount.length() || rawPath.charAt(mount.length()) == '/')) {
-      rawPath = rawPath.length() == mount.length() ? "/" : rawPath.substring(mount.length());
-    } else {
-      mount = "";
-    }
-    ProxyExchange exchange = flow.begin(core, rawPath, mount, false);
+    MountPath within = MountPath.of(clientRequest, core.getHttpURI().getPath(), keepMountPath);
+    ProxyExchange exchange = flow.begin(core, within.path(), within.mount(), false);
     return exchange.forward() == null ? null : exchange.target();
-  }
-
-  /** The context path, and the servlet path of a prefix mapping ({@code /registry/*}): what routes never see. */
-  private static String mountPath(HttpServletRequest clientRequest) {
-    HttpServletMapping mapping = clientRequest.getHttpServletMapping();
-    String servletPath = mapping != null && mapping.getMappingMatch() == MappingMatch.PATH ? clientRequest.getServletPath() : "";
-    return clientRequest.getContextPath() + servletPath;
   }
 
   @Override

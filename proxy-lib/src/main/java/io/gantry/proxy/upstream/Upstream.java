@@ -1,17 +1,11 @@
 package io.gantry.proxy.upstream;
 
 import io.gantry.proxy.validation.InvalidSettingException;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.security.KeyStore;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Where a route sends its requests: a base URL whose path is the prefix every forwarded path is
@@ -73,23 +67,7 @@ public final class Upstream {
   private final HealthCheck healthCheck;
 
   private Upstream(Builder b) {
-    if (b.urls.isEmpty()) {
-      throw new InvalidSettingException("url", "no URL (expected: at least one, such as http://nexus:8081/repository/docker-group/)");
-    }
-    List<Instance> list = new ArrayList<>();
-    for (String url : b.urls) {
-      Instance instance = new Instance(Objects.requireNonNull(url, "url"));
-      for (Instance other : list) {
-        if (other.url.equals(instance.url)) {
-          throw new InvalidSettingException("url", "'" + url + "' twice (expected: each instance once)");
-        }
-        if (!other.scheme.equals(instance.scheme) || !other.prefix.equals(instance.prefix)) {
-          throw new InvalidSettingException("url", "'" + url + "' and '" + other.url
-              + "' (expected: the instances of one upstream share scheme and path, differing in host or port)");
-        }
-      }
-      list.add(instance);
-    }
+    List<Instance> list = UpstreamUrl.parseAll(b.urls).stream().map(Instance::new).toList();
     String url = list.get(0).url;
     positive("connectTimeout", b.connectTimeout, url);
     positive("idleTimeout", b.idleTimeout, url);
@@ -274,55 +252,14 @@ public final class Upstream {
     private final String base;
     private final String origin;
 
-    private Instance(String written) {
-      URI uri;
-      try {
-        uri = new URI(written.trim());
-      } catch (URISyntaxException e) {
-        throw new InvalidSettingException("url", "'" + written + "' (expected: a URL such as http://nexus:8081/repository/docker-group/)");
-      }
-      String s = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-      if (!s.equals("http") && !s.equals("https")) {
-        throw new InvalidSettingException("url", "'" + written + "' (expected: an http:// or https:// URL)");
-      }
-      String uriHost = uri.getHost();
-      int uriPort = uri.getPort();
-      if (uriHost == null && uri.getRawAuthority() != null) {
-        // java.net.URI gives no host for names with '_' (docker-compose service names such as
-        // nexus_1), which are fine on a private network: read the authority ourselves.
-        Matcher m = Pattern.compile("([A-Za-z0-9_.-]+)(?::([0-9]{1,5}))?").matcher(uri.getRawAuthority());
-        if (m.matches()) {
-          uriHost = m.group(1);
-          uriPort = m.group(2) == null ? -1 : Integer.parseInt(m.group(2));
-        }
-      }
-      if (uriHost == null || uri.getRawUserInfo() != null) {
-        throw new InvalidSettingException("url", "'" + written + "' (expected: http[s]://host[:port]/prefix/ without user info)");
-      }
-      if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-        throw new InvalidSettingException("url", "'" + written + "' (expected: no query or fragment)");
-      }
-      if (uriPort != -1 && (uriPort < 1 || uriPort > 65535)) {
-        // java.net.URI accepts any number; 0 would silently become the default port.
-        throw new InvalidSettingException("url", "'" + written + "' (expected: port 1-65535)");
-      }
-      String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-      if (!path.startsWith("/") || path.contains("/../") || path.contains("/./") || path.endsWith("/..")
-          || path.endsWith("/.") || path.contains("//")) {
-        throw new InvalidSettingException("url", "'" + written + "' (expected: a normalised path prefix)");
-      }
-      if (!path.endsWith("/")) {
-        path = path + "/"; // a prefix is a directory: .../docker-group means .../docker-group/
-      }
-      this.scheme = s;
-      this.host = uriHost.toLowerCase(Locale.ROOT);
-      this.port = uriPort > 0 ? uriPort : (s.equals("https") ? 443 : 80);
-      this.prefix = path;
-      String authority = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
-      this.origin = scheme + "://" + authority + ":" + port;
+    private Instance(UpstreamUrl parsed) {
+      this.scheme = parsed.scheme();
+      this.host = parsed.host();
+      this.port = parsed.port();
+      this.prefix = parsed.prefix();
+      this.origin = parsed.origin();
       this.base = origin + prefix.substring(0, prefix.length() - 1);
-      boolean defaultPort = port == (s.equals("https") ? 443 : 80);
-      this.url = scheme + "://" + authority + (defaultPort ? "" : ":" + port) + prefix; // one form per instance
+      this.url = parsed.normalized();
     }
 
     /** The URL for {@code normalizedPath} (starting with {@code /}) and the raw query, if any, on this instance. */

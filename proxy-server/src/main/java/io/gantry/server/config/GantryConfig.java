@@ -65,7 +65,6 @@ public record GantryConfig(
     SERVLET
   }
 
-
   public GantryConfig {
     listeners = List.copyOf(listeners);
     upstreams = Collections.unmodifiableMap(new LinkedHashMap<>(upstreams));
@@ -80,6 +79,17 @@ public record GantryConfig(
     Map<String, Upstream> map = new LinkedHashMap<>();
     upstreams.forEach((name, u) -> map.put(name, u.upstream()));
     return Collections.unmodifiableMap(map);
+  }
+
+  /** The HTTPS port each plain listener with {@code redirect-to} sends its clients to, by listener name. */
+  public Map<String, Integer> httpsRedirects() {
+    Map<String, Integer> redirects = new LinkedHashMap<>();
+    for (ListenerConfig l : listeners) {
+      if (l.redirects()) {
+        redirects.put(l.name(), l.redirectTo());
+      }
+    }
+    return redirects;
   }
 
   /** The route table, routes in file order. */
