@@ -298,7 +298,7 @@ public class RoutingProxyServlet extends AsyncProxyServlet implements RoutingPro
       }
 
       private void clientFailed(Throwable failure) {
-        if (failure != upstreamRequest.getAbortCause()) {
+        if (failure != upstreamRequest.getAbortCause() && UpstreamFailures.clientSide(failure)) {
           exchange.clientFailed(failure);
         }
       }

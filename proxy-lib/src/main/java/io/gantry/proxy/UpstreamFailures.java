@@ -1,5 +1,6 @@
 package io.gantry.proxy;
 
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
@@ -60,6 +61,21 @@ final class UpstreamFailures {
     }
     String message = root.getMessage();
     return root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+  }
+
+  /**
+   * Whether a failure reading the client's body can be the client's doing: a malformed body
+   * (Jetty's 4xx), a client that stopped sending, ended early or went away (an I/O error). Anything
+   * else (Jetty's request buffer already released, an assertion) is the server side racing the end
+   * of an exchange that the upstream's failure is already ending, never the client's fault.
+   */
+  static boolean clientSide(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof HttpException || t instanceof IOException || t instanceof TimeoutException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -1,7 +1,10 @@
 package io.gantry.proxy;
 
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
@@ -23,6 +26,9 @@ import org.eclipse.jetty.util.Callback;
  * simple names.
  */
 final class UpstreamForwarder extends ProxyHandler {
+  /** How long Jetty has to finish an exchange whose upstream failed the request body (see answerIfJettyDoesNot). */
+  private static final Duration UNANSWERED_GRACE = Duration.ofSeconds(1);
+
   private final UpstreamClients.Key key;
   private final ProxyFlow flow;
 
@@ -102,12 +108,14 @@ final class UpstreamForwarder extends ProxyHandler {
       public void fail(Throwable failure) {
         upstreamFailure = failure;
         super.fail(failure);
+        answerIfJettyDoesNot(upstreamRequest, failure);
       }
 
       @Override
       public void fail(Throwable failure, boolean last) {
         upstreamFailure = failure;
         super.fail(failure, last);
+        answerIfJettyDoesNot(upstreamRequest, failure);
       }
 
       @Override
@@ -115,7 +123,7 @@ final class UpstreamForwarder extends ProxyHandler {
         Content.Chunk chunk = super.read();
         if (chunk != null) {
           if (Content.Chunk.isFailure(chunk)) {
-            if (chunk.getFailure() != upstreamFailure) {
+            if (chunk.getFailure() != upstreamFailure && UpstreamFailures.clientSide(chunk.getFailure())) {
               exchange.clientFailed(chunk.getFailure()); // the client's body broke, not the upstream
             }
           } else {
@@ -136,15 +144,58 @@ final class UpstreamForwarder extends ProxyHandler {
 
   // ---- upstream response -> client response ------------------------------------------------
 
+  /**
+   * When the upstream's connection ends while the request body is still being sent, and its end is
+   * seen first by the response side, Jetty's client (12.1.14) may leave the exchange unfinished: the
+   * request content is failed, but the completion that answers the client never comes, and the
+   * client would wait for its idle timeout. A response that has not begun by then never will (its
+   * connection is gone), so the forwarder answers it after a grace that Jetty's own completion
+   * always beats; whichever comes first answers.
+   */
+  private void answerIfJettyDoesNot(org.eclipse.jetty.client.Request upstreamRequest, Throwable failure) {
+    if (upstreamRequest.getAttributes().get(ResponseForwarder.class.getName()) instanceof ResponseForwarder forwarder) {
+      getHttpClient().getScheduler().schedule(() -> forwarder.failUnanswered(failure),
+          UNANSWERED_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
   private final class ResponseForwarder extends ProxyResponseListener {
     private final ProxyExchange exchange;
+    private final Request clientRequest;
+    private final org.eclipse.jetty.client.Request upstreamRequest;
     private final Response clientResponse;
+    private final Callback callback;
+    private final AtomicBoolean completed = new AtomicBoolean();
+    private volatile boolean responded;
 
     ResponseForwarder(Request clientRequest, org.eclipse.jetty.client.Request upstreamRequest,
         Response clientResponse, Callback callback) {
       super(clientRequest, upstreamRequest, clientResponse, callback);
       this.exchange = exchange(clientRequest);
+      this.clientRequest = clientRequest;
+      this.upstreamRequest = upstreamRequest;
       this.clientResponse = clientResponse;
+      this.callback = callback;
+      upstreamRequest.attribute(ResponseForwarder.class.getName(), this);
+    }
+
+    @Override
+    public void onComplete(Result result) {
+      if (completed.compareAndSet(false, true)) {
+        super.onComplete(result);
+      }
+    }
+
+    void failUnanswered(Throwable failure) {
+      if (!responded && completed.compareAndSet(false, true)) {
+        onServerToProxyResponseFailure(clientRequest, upstreamRequest, null, clientResponse, callback, failure);
+      }
+    }
+
+    @Override
+    public void onBegin(org.eclipse.jetty.client.Response upstreamResponse) {
+      responded = true;
+      super.onBegin(upstreamResponse);
     }
 
     @Override
