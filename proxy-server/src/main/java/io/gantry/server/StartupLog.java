@@ -1,5 +1,6 @@
 package io.gantry.server;
 
+import com.sun.management.UnixOperatingSystemMXBean;
 import io.gantry.proxy.route.RouteTable;
 import io.gantry.server.admin.AdminServer;
 import io.gantry.server.config.GantryConfig;
@@ -8,6 +9,7 @@ import io.gantry.server.tls.CertificateInfo;
 import io.gantry.server.tls.CertificateStore;
 import io.gantry.server.tls.GantrySslContextFactory;
 import io.gantry.server.tls.ServerCertificate;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
@@ -23,7 +25,7 @@ final class StartupLog {
   private StartupLog() {}
 
   static void log(GantryConfig config, Map<String, ServerConnector> connectors, GantrySslContextFactory tls,
-      RouteTable routes, AdminServer admin, Duration took) {
+      RouteTable routes, AdminServer admin, int maxThreads, Duration took) {
     for (ListenerConfig l : config.listeners()) {
       ServerConnector c = connectors.get(l.name());
       String scheme = l.tls() ? "https" : "http";
@@ -34,6 +36,15 @@ final class StartupLog {
               : " from " + String.join(", ", l.proxyProtocol().from()) + ")") : "");
     }
     if (tls != null) {
+      LOG.info("TLS by {}", tls.provider());
+      if (tls.provider().isConscrypt()
+          && ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean os) {
+        // The cost that decides whether Conscrypt suits a front holding many idle connections.
+        long limit = os.getMaxFileDescriptorCount();
+        LOG.info("Conscrypt holds 3 file descriptors per TLS connection (a pipe besides the socket): "
+            + "the open-files limit of {} carries about {} TLS connections (the JDK's TLS: about {})",
+            limit, limit / 3, limit);
+      }
       Instant now = Instant.now();
       CertificateStore store = tls.certificateStore();
       for (ServerCertificate c : store.certificates()) {
@@ -48,6 +59,6 @@ final class StartupLog {
       LOG.info("admin on http://{}:{} (/metrics /metrics/prometheus /healthcheck /ping /threads /routes /ready)",
           config.admin().host(), admin.connector().getLocalPort());
     }
-    LOG.info("gantry started in {} ms", took.toMillis());
+    LOG.info("gantry started in {} ms ({} threads at most)", took.toMillis(), maxThreads);
   }
 }

@@ -245,6 +245,18 @@ class GantryServerTest {
   }
 
   @Test
+  void autoThreadsAreFewOnTheHandlerAndJettysUsualOnTheServlet() {
+    int cores = Runtime.getRuntime().availableProcessors();
+    if (engine == GantryConfig.Engine.SERVLET) {
+      assertEquals(256, gantry.maxThreads(), "the servlet proxy parks threads");
+    } else {
+      // acceptors and selectors of the listeners (Jetty: up to 4 + cores/2 each), a client selector per upstream, 8 per core
+      int threads = gantry.maxThreads();
+      assertTrue(threads >= 16 && threads > 8 * cores && threads <= 10 * cores + 30, threads + " threads at most");
+    }
+  }
+
+  @Test
   void accessLogNamesRouteRequestIdHostAndStatusWhateverTheOutcome() throws Exception {
     String id = "e2e-" + engine;
     int plain = gantry.port("plain");

@@ -70,10 +70,14 @@ final class ConfigReader {
           maxQueued + " (expected: a number of requests >= 1)");
     }
     String engine = values.choice(root, "engine", ENGINES);
-    Integer maxThreads = values.integer(root, "max-threads", true, "a number of threads >= 16");
-    if (maxThreads != null && maxThreads < 16) {
-      problems.error(root.get("max-threads").origin(), root.at("max-threads"),
-          maxThreads + " (expected: a number of threads >= 16; acceptors and selectors take some)");
+    String threads = values.string(root, "max-threads", true, "auto or a number of threads >= 16");
+    Integer maxThreads = threads == null || "auto".equalsIgnoreCase(threads.trim()) ? GantryConfig.AUTO_THREADS : null;
+    if (maxThreads == null) {
+      maxThreads = values.integer(root, "max-threads", true, "auto or a number of threads >= 16");
+      if (maxThreads != null && maxThreads < 16) {
+        problems.error(root.get("max-threads").origin(), root.at("max-threads"),
+            maxThreads + " (expected: auto or a number of threads >= 16; acceptors and selectors take some)");
+      }
     }
 
     ClientLimitsConfig clientLimits = new ClientLimitsReader(values).read(root, "client-limits");

@@ -34,7 +34,7 @@ import java.util.Map;
  * @param shutdownDelay how long a stopping gantry keeps serving, not ready, before it stops accepting
  * @param maxQueuedPerUpstream requests that may wait for a connection to one upstream
  * @param engine which implementation of the routing proxy serves requests
- * @param maxThreads the server's thread pool size at most
+ * @param maxThreads the server's thread pool size at most, or {@link #AUTO_THREADS}
  * @param reload reloading by itself when a watched file changes
  * @param clientLimits per-client concurrency and rate limits (off by default)
  * @param warnings problems that did not stop loading
@@ -64,6 +64,9 @@ public record GantryConfig(
     /** {@link io.gantry.proxy.RoutingProxyServlet} in a servlet context. */
     SERVLET
   }
+
+  /** {@code max-threads = auto}: the server sizes its pool (GantryServer.threads). */
+  public static final int AUTO_THREADS = 0;
 
   public GantryConfig {
     listeners = List.copyOf(listeners);

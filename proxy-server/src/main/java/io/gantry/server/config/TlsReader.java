@@ -7,11 +7,15 @@ import io.gantry.proxy.route.RouteStrategies;
 import io.gantry.server.config.ConfigValues.Item;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /** Reads {@code gantry.tls}; {@code self-signed = true} takes {@code gantry.defaults.self-signed}. */
 final class TlsReader {
-  private static final List<String> KEYS = List.of("certificates", "default-certificate", "self-signed");
+  private static final List<String> KEYS = List.of("certificates", "default-certificate", "self-signed", "provider");
+  private static final List<String> PROVIDERS =
+      Arrays.stream(TlsConfig.Provider.values()).map(TlsConfig.Provider::key).toList();
   private static final List<String> SELF_SIGNED_KEYS = List.of("hosts", "dir");
   private static final List<String> CERTIFICATE_KEYS = List.of("cert", "key", "keystore", "password");
 
@@ -46,6 +50,7 @@ final class TlsReader {
         problems.rejected(t.get("default-certificate").origin(), t.at("default-certificate"), e);
       }
     }
+    String provider = values.choice(t, "provider", PROVIDERS);
     TlsConfig.SelfSigned selfSigned = selfSigned(t, selfSignedDefaults);
     if (selfSigned != null && !certificates.isEmpty()) {
       problems.warn(t.get("self-signed").origin(), t.at("self-signed"),
@@ -63,7 +68,8 @@ final class TlsReader {
         }
       }
     }
-    return new TlsConfig(certificates, defaultCertificate, selfSigned);
+    return new TlsConfig(certificates, defaultCertificate, selfSigned,
+        provider == null ? TlsConfig.Provider.AUTO : TlsConfig.Provider.valueOf(provider.toUpperCase(Locale.ROOT)));
   }
 
   /** PEM files or a keystore, exactly one of them. */

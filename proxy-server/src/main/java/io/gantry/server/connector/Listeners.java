@@ -1,6 +1,8 @@
 package io.gantry.server.connector;
 
 import io.gantry.server.config.ListenerConfig;
+import io.gantry.server.tls.GantrySslContextFactory;
+import io.gantry.server.tls.TlsConnectionFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,8 +16,6 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.SslConnectionFactory;
-import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
  * Turns a listener into a Jetty {@link ServerConnector}: on TLS (1.2+, from the given context
@@ -46,12 +46,12 @@ public final class Listeners {
    * @param proxyProtocol whether connections must start with a PROXY header, and from whom
    * @param limits the request header size and HTTP/2 limits
    */
-  public record Spec(String name, String bindHost, int port, SslContextFactory.Server tls, boolean http2,
+  public record Spec(String name, String bindHost, int port, GantrySslContextFactory tls, boolean http2,
       Duration hsts, boolean hstsIncludeSubdomains, Duration idleTimeout, ListenerConfig.ProxyProtocol proxyProtocol,
       ListenerConfig.Limits limits) {
 
     /** A listener without the PROXY protocol and with the default limits. */
-    public Spec(String name, String bindHost, int port, SslContextFactory.Server tls, boolean http2, Duration hsts,
+    public Spec(String name, String bindHost, int port, GantrySslContextFactory tls, boolean http2, Duration hsts,
         boolean hstsIncludeSubdomains, Duration idleTimeout) {
       this(name, bindHost, port, tls, http2, hsts, hstsIncludeSubdomains, idleTimeout, ListenerConfig.NO_PROXY_PROTOCOL,
           ListenerConfig.DEFAULT_LIMITS);
@@ -79,10 +79,10 @@ public final class Listeners {
         HTTP2ServerConnectionFactory h2 = h2(http, spec.limits());
         ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", "http/1.1");
         alpn.setDefaultProtocol(h1.getProtocol());
-        factories.addAll(List.of(wrapper.wrap(new SslConnectionFactory(spec.tls(), alpn.getProtocol()), spec.name()),
+        factories.addAll(List.of(wrapper.wrap(new TlsConnectionFactory(spec.tls(), alpn.getProtocol()), spec.name()),
             alpn, h2, h1));
       } else {
-        factories.addAll(List.of(wrapper.wrap(new SslConnectionFactory(spec.tls(), h1.getProtocol()), spec.name()), h1));
+        factories.addAll(List.of(wrapper.wrap(new TlsConnectionFactory(spec.tls(), h1.getProtocol()), spec.name()), h1));
       }
     } else {
       factories.add(wrapper.wrap(h1(http), spec.name()));

@@ -25,7 +25,7 @@ import java.util.function.Function;
  * shutdown-grace}, {@code reload} (the file watch). Only with a restart (the reload is refused,
  * the running configuration keeps serving): {@code engine}, {@code max-threads}, {@code admin},
  * {@code access-log}, {@code trusted-proxies}, {@code max-queued-per-upstream}, {@code
- * client-limits}, a change of {@code tls}, {@code http2} or {@code hsts} on a listener whose port
+ * client-limits}, {@code tls.provider}, a change of {@code tls}, {@code http2} or {@code hsts} on a listener whose port
  * stays open, and a port handed from one listener name to another.
  *
  * <pre>{@code
@@ -62,6 +62,7 @@ public record ConfigDiff(List<ListenerConfig> added, List<ListenerConfig> remove
     restartOnly(running, next, "gantry.trusted-proxies", GantryConfig::trustedProxies, restart);
     restartOnly(running, next, "gantry.max-queued-per-upstream", GantryConfig::maxQueuedPerUpstream, restart);
     restartOnly(running, next, "gantry.client-limits", GantryConfig::clientLimits, restart);
+    restartOnly(running, next, "gantry.tls.provider", c -> c.tls().provider().key(), restart);
     if (!running.reload().equals(next.reload())) {
       changes.add("reload: watch " + running.reload().watch() + ", debounce " + running.reload().debounce().toMillis()
           + " ms -> watch " + next.reload().watch() + ", debounce " + next.reload().debounce().toMillis() + " ms");

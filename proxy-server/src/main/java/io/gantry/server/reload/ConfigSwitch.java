@@ -17,6 +17,7 @@ import io.gantry.server.tls.CertificateStore;
 import io.gantry.server.tls.ConfiguredCertificates;
 import io.gantry.server.tls.GantrySslContextFactory;
 import io.gantry.server.tls.SslContextFactories;
+import io.gantry.server.tls.TlsProvider;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -114,7 +115,8 @@ public final class ConfigSwitch {
         throw invalid(next, "gantry.tls", e.getMessage());
       }
     }
-    GantrySslContextFactory tlsForNew = tls != null || store == null ? tls : SslContextFactories.server(store);
+    GantrySslContextFactory tlsForNew = tls != null || store == null ? tls
+        : SslContextFactories.server(store, TlsProvider.select(next.tls().provider())); // a restart-only key
 
     Map<ListenerConfig, ServerConnector> opened = new LinkedHashMap<>();
     CertificateStore previousStore = tls == null ? null : tls.certificateStore();

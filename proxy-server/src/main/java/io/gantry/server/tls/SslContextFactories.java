@@ -12,7 +12,7 @@ import org.eclipse.jetty.http2.HTTP2Cipher;
  * Builds gantry's Jetty TLS pieces from a {@link CertificateStore}.
  *
  * <pre>{@code
- * GantrySslContextFactory ssl = SslContextFactories.server(store);
+ * GantrySslContextFactory ssl = SslContextFactories.server(store, TlsProvider.select(TlsConfig.Provider.AUTO));
  * HttpConfiguration https = new HttpConfiguration();
  * ServerConnector connector = new ServerConnector(server,
  *     new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
@@ -24,15 +24,15 @@ public final class SslContextFactories {
   private SslContextFactories() {}
 
   /**
-   * A server factory holding every certificate of the store in one in-memory PKCS#12 key store,
-   * choosing per handshake with {@link CertificateStore#select(String)}: TLS 1.3 and 1.2 only,
+   * A server factory on {@code provider}'s TLS holding every certificate of the store in one
+   * in-memory PKCS#12 key store, choosing per handshake with {@link CertificateStore#select(String)}: TLS 1.3 and 1.2 only,
    * HTTP/2-acceptable ciphers first (RFC 7540 9.2.2), no renegotiation, SNI optional.
    */
-  public static GantrySslContextFactory server(CertificateStore store) {
+  public static GantrySslContextFactory server(CertificateStore store, TlsProvider provider) {
     byte[] pw = new byte[18];
     RANDOM.nextBytes(pw);
     GantrySslContextFactory factory =
-        new GantrySslContextFactory(store, Base64.getEncoder().encodeToString(pw));
+        new GantrySslContextFactory(store, Base64.getEncoder().encodeToString(pw), provider);
     factory.setIncludeProtocols("TLSv1.3", "TLSv1.2");
     // Jetty's default cipher exclusions stay; ordering puts HTTP/2's acceptable ciphers first
     // so an ALPN "h2" connection never lands on a blacklisted cipher.

@@ -98,6 +98,20 @@ class ConfigErrorsTest {
   }
 
   @Test
+  void unknownTlsProviderNamesTheChoices() {
+    String text = minimal("  tls.provider = boringssl");
+    Path file = write(dir, "gantry.conf", text);
+    assertProblem(error(file), file, line(text, "boringssl"), "gantry.tls.provider",
+        "'boringssl' (expected one of: auto, conscrypt, jdk");
+  }
+
+  @Test
+  void tlsProviderIsRead() {
+    Path file = write(dir, "gantry.conf", minimal("  tls.provider = JDK"));
+    assertEquals(io.gantry.server.config.TlsConfig.Provider.JDK, TestConfigs.load(file).tls().provider());
+  }
+
+  @Test
   void reloadSettingsAreRead() {
     Path file = write(dir, "gantry.conf", minimal("  reload { watch = off, debounce = 250ms }"));
     assertEquals(new ReloadConfig(false, java.time.Duration.ofMillis(250)), TestConfigs.load(file).reload());
@@ -124,7 +138,7 @@ class ConfigErrorsTest {
     String text = minimal("  max-threads = 4");
     Path file = write(dir, "gantry.conf", text);
     assertProblem(error(file), file, line(text, "max-threads"), "gantry.max-threads",
-        "4 (expected: a number of threads >= 16; acceptors and selectors take some)");
+        "4 (expected: auto or a number of threads >= 16; acceptors and selectors take some)");
   }
 
   @Test

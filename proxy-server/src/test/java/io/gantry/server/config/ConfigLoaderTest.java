@@ -44,7 +44,7 @@ class ConfigLoaderTest {
     assertEquals(Duration.ofSeconds(30), c.shutdownGrace());
     assertEquals(1024, c.maxQueuedPerUpstream());
     assertEquals(GantryConfig.Engine.HANDLER, c.engine());
-    assertEquals(256, c.maxThreads());
+    assertEquals(GantryConfig.AUTO_THREADS, c.maxThreads());
     assertEquals(new ReloadConfig(true, Duration.ofSeconds(1)), c.reload());
     assertEquals(List.of(), c.trustedProxies());
     assertEquals(List.of(), c.warnings());

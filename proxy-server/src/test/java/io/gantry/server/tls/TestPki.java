@@ -198,11 +198,8 @@ public final class TestPki {
     }
   }
 
-  /**
-   * The first SAN of the certificate a new TLS handshake with {@code sni} on {@code port} gets,
-   * verified against this CA; one {@code GET path} is sent so the server sees a whole exchange.
-   */
-  public String sanServedTo(int port, String sni, String path) throws Exception {
+  /** A client's TLS context (the JDK's) that trusts this CA only. */
+  public SSLContext clientContext() throws Exception {
     KeyStore trust = KeyStore.getInstance("PKCS12");
     trust.load(null, null);
     trust.setCertificateEntry("ca", caCert);
@@ -210,6 +207,15 @@ public final class TestPki {
     tmf.init(trust);
     SSLContext context = SSLContext.getInstance("TLS");
     context.init(null, tmf.getTrustManagers(), null);
+    return context;
+  }
+
+  /**
+   * The first SAN of the certificate a new TLS handshake with {@code sni} on {@code port} gets,
+   * verified against this CA; one {@code GET path} is sent so the server sees a whole exchange.
+   */
+  public String sanServedTo(int port, String sni, String path) throws Exception {
+    SSLContext context = clientContext();
     try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port)) {
       SSLParameters params = socket.getSSLParameters();
       params.setServerNames(List.of(new SNIHostName(sni)));

@@ -15,18 +15,15 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import io.gantry.server.connector.Listeners;
@@ -76,7 +73,7 @@ class TlsHandshakeTest {
 
   void start(CertificateStore store) throws Exception {
     server = new Server();
-    sslFactory = SslContextFactories.server(store);
+    sslFactory = SslContextFactories.server(store, TestTls.provider());
     HttpConfiguration https = new HttpConfiguration();
     https.addCustomizer(Listeners.secureRequestCustomizer(null, false));
     ServerConnector connector = new ServerConnector(server,
@@ -232,14 +229,7 @@ class TlsHandshakeTest {
   }
 
   SSLSocket connect(String sni, String... protocols) throws Exception {
-    KeyStore trust = KeyStore.getInstance("PKCS12");
-    trust.load(null, null);
-    trust.setCertificateEntry("ca", pki.caCert);
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-    tmf.init(trust);
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(null, tmf.getTrustManagers(), new SecureRandom());
-    SSLSocket socket = (SSLSocket) context.getSocketFactory()
+    SSLSocket socket = (SSLSocket) pki.clientContext().getSocketFactory()
         .createSocket(InetAddress.getByName("127.0.0.1"), port);
     socket.setSoTimeout(10_000);
     SSLParameters parameters = socket.getSSLParameters();
