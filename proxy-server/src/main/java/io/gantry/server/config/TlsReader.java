@@ -69,7 +69,7 @@ final class TlsReader {
       }
     }
     return new TlsConfig(certificates, defaultCertificate, selfSigned,
-        provider == null ? TlsConfig.Provider.AUTO : TlsConfig.Provider.valueOf(provider.toUpperCase(Locale.ROOT)));
+        provider == null ? TlsConfig.Provider.JDK : TlsConfig.Provider.valueOf(provider.toUpperCase(Locale.ROOT)));
   }
 
   /** PEM files or a keystore, exactly one of them. */

@@ -38,7 +38,10 @@ class ConfigLoaderTest {
         c.listeners().get(0).file(), 1)),
         c.listeners().stream().map(l -> new ListenerConfig(l.name(), l.host(), l.port(), l.tls(), l.redirectTo(),
             l.hsts(), l.http2(), l.proxyProtocol(), l.limits(), l.file(), 1)).toList());
-    assertEquals(new TlsConfig(List.of(), null, null), c.tls());
+    // The JDK's TLS unless a run sets GANTRY_TLS_PROVIDER (the tls-conscrypt execution does).
+    TlsConfig.Provider provider = TlsConfig.Provider.valueOf(
+        System.getProperty("GANTRY_TLS_PROVIDER", "jdk").toUpperCase(java.util.Locale.ROOT));
+    assertEquals(new TlsConfig(List.of(), null, null, provider), c.tls());
     assertEquals(new AdminConfig(true, "127.0.0.1", 9090), c.admin());
     assertEquals(new AccessLogConfig(true, AccessLog.Format.COMBINED, null), c.accessLog());
     assertEquals(Duration.ofSeconds(30), c.shutdownGrace());
