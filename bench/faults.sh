@@ -160,6 +160,17 @@ probe() {
 ms_since() { echo $(( $(now_ms) - $1 )); }
 # check COND : verdict word
 verdict() { if eval "$1"; then echo PASS; else echo FAIL; fi; }
+# row_pull_k2 PORT STEP EXPECTED OBSERVED: pulls faults/k2 through PORT; PASS when the image comes
+# back identical. The row says how long the pull took.
+row_pull_k2() {
+  local same t
+  t=$(now_ms)
+  if ops_pull "$OPS_HOST:$1/faults/k2:k2" k2 && same=$(ops_same_image k2); then
+    row "$scen" "$2" "$3" "${4:+$4; }pull $(ms_since "$t") ms; $same" PASS
+  else
+    row "$scen" "$2" "$3" "${4:+$4; }$(ops_why k2 pull) ${same:-}" FAIL
+  fi
+}
 gantry_same() { ops_pid_ours "$gpid" || { row gantry process "same PID $gpid" "gone" FAIL; return 1; }; }
 blob_of() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][0]["digest"])' "$OPS_WORK/img/$1.json"; }
 wait_up() { # wait_up PORT : ms until GET /v2/ through gantry answers 200 (max 20 s), and the other answers before it
@@ -259,11 +270,7 @@ row "$scen" "curl GET of the $layer blob, same kill" "transfer cut (curl error),
   "$(verdict "[ $crc != 0 ] || { [ $csize = $want ] && cmp -s '$OPS_WORK/k2.curl' '$OPS_WORK/img/k2/blobs/sha256/${k2blob#sha256:}'; }")"
 ops_registry_start a "$ra"
 w=$(wait_up "$l_paced")
-if ops_pull "$OPS_HOST:$l_paced/faults/k2:k2" k2 && same=$(ops_same_image k2); then
-  row "$scen" "a restarted: pull again (paced)" "recovers without touching gantry, identical" "first 200 after $w; $same" PASS
-else
-  row "$scen" "a restarted: pull again (paced)" "recovers, identical" "$(ops_why k2 pull) ${same:-}" FAIL
-fi
+row_pull_k2 "$l_paced" "a restarted: pull again (paced)" "recovers without touching gantry, identical" "first 200 after $w"
 gantry_same
 
 # ---------------------------------------------------------------- stalled upstream
@@ -296,11 +303,7 @@ row "$scen" "blob GET, the upstream stalls after 1 MiB of the answer" "200 then 
   "$(verdict "[ $crc != 0 ] && [ $csize -lt $want ] && [ $took -lt $((idle * 1000 + 5000)) ]")"
 setmode stall pass
 w=$(wait_up "$l_stalled")
-if ops_pull "$OPS_HOST:$l_stalled/faults/k2:k2" k2 && same=$(ops_same_image k2); then
-  row "$scen" "the upstream answers again" "next request 200, pull identical, no restart" "200 after $w; $same" PASS
-else
-  row "$scen" "the upstream answers again" "200, identical" "$w; $(ops_why k2 pull) ${same:-}" FAIL
-fi
+row_pull_k2 "$l_stalled" "the upstream answers again" "next request 200, pull identical, no restart" "200 after $w"
 gantry_same
 
 # ---------------------------------------------------------------- slow upstream
@@ -308,12 +311,7 @@ scen="slow upstream"
 read -r st ms rest <<<"$(probe "$l_slow" /v2/)"
 row "$scen" "GET /v2/, every answer held 1 s (timeout ${idle} s)" "200 after ~1 s" "$st in $ms ms $rest" "$(verdict "[ $st = 200 ] && [ $ms -ge 900 ]")"
 if [ $short = 0 ]; then   # (--short: the GET above shows it)
-  t=$(now_ms)
-  if ops_pull "$OPS_HOST:$l_slow/faults/k2:k2" k2 && same=$(ops_same_image k2); then
-    row "$scen" "skopeo pull, each answer held 1 s" "succeeds, identical, slower" "$(ms_since "$t") ms; $same" PASS
-  else
-    row "$scen" "skopeo pull, each answer held 1 s" "succeeds" "$(ops_why k2 pull) ${same:-}" FAIL
-  fi
+  row_pull_k2 "$l_slow" "skopeo pull, each answer held 1 s" "succeeds, identical, slower"
 fi
 setmode slow "slow $((idle + 3))"
 read -r st ms rest <<<"$(probe "$l_slow" /v2/)"

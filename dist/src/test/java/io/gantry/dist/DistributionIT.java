@@ -125,6 +125,13 @@ class DistributionIT {
       assertTrue(startup.contains("listener https on https://127.0.0.1:" + https), startup);
       assertTrue(startup.contains("gantry started in"), startup);
       assertTrue(Files.exists(dir.resolve("tls/selfsigned.crt")), "self-signed certificate kept next to the config");
+      Runtime.Version jdk = Runtime.version();
+      Path cmdline = Path.of("/proc/" + server.pid() + "/cmdline");
+      if (Files.exists(cmdline) && (jdk.feature() >= 22 || jdk.feature() == 21 && jdk.update() >= 1
+          || jdk.feature() == 17 && jdk.update() >= 9)) {
+        // bin/gantry execs the JVM, so the process is the JVM: glibc is trimmed where the JDK can.
+        assertTrue(Files.readString(cmdline).contains("-XX:TrimNativeHeapInterval=1000"), Files.readString(cmdline));
+      }
     } finally {
       server.destroy(); // SIGTERM
       assertTrue(server.waitFor(20, TimeUnit.SECONDS), "gantry did not stop on SIGTERM");
