@@ -46,6 +46,8 @@ final class UpstreamForwarder extends ProxyHandler {
   /** The client request with its exchange attached, for the forwarder's hooks. */
   private static final class RoutedRequest extends Request.Wrapper {
     final ProxyExchange exchange;
+    /** The listener of the upstream response, once the request is sent (see answerIfJettyDoesNot). */
+    volatile ResponseForwarder forwarder;
 
     RoutedRequest(Request request, ProxyExchange exchange) {
       super(request);
@@ -108,14 +110,14 @@ final class UpstreamForwarder extends ProxyHandler {
       public void fail(Throwable failure) {
         upstreamFailure = failure;
         super.fail(failure);
-        answerIfJettyDoesNot(upstreamRequest, failure);
+        answerIfJettyDoesNot(clientRequest, failure);
       }
 
       @Override
       public void fail(Throwable failure, boolean last) {
         upstreamFailure = failure;
         super.fail(failure, last);
-        answerIfJettyDoesNot(upstreamRequest, failure);
+        answerIfJettyDoesNot(clientRequest, failure);
       }
 
       @Override
@@ -152,8 +154,9 @@ final class UpstreamForwarder extends ProxyHandler {
    * connection is gone), so the forwarder answers it after a grace that Jetty's own completion
    * always beats; whichever comes first answers.
    */
-  private void answerIfJettyDoesNot(org.eclipse.jetty.client.Request upstreamRequest, Throwable failure) {
-    if (upstreamRequest.getAttributes().get(ResponseForwarder.class.getName()) instanceof ResponseForwarder forwarder) {
+  private void answerIfJettyDoesNot(Request clientRequest, Throwable failure) {
+    ResponseForwarder forwarder = ((RoutedRequest) clientRequest).forwarder;
+    if (forwarder != null) {
       getHttpClient().getScheduler().schedule(() -> forwarder.failUnanswered(failure),
           UNANSWERED_GRACE.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -176,7 +179,7 @@ final class UpstreamForwarder extends ProxyHandler {
       this.upstreamRequest = upstreamRequest;
       this.clientResponse = clientResponse;
       this.callback = callback;
-      upstreamRequest.attribute(ResponseForwarder.class.getName(), this);
+      ((RoutedRequest) clientRequest).forwarder = this; // no attribute map per request
     }
 
     @Override
