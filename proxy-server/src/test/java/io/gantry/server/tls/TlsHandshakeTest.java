@@ -15,6 +15,7 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -24,6 +25,7 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.X509ExtendedKeyManager;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import io.gantry.server.connector.Listeners;
@@ -125,6 +127,22 @@ class TlsHandshakeTest {
     assertEquals("registry.example.test", san(served));
     assertEquals("RSA", served.getPublicKey().getAlgorithm());
     assertEquals("*.example.test", san(handshake("docker.example.test", protocol)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+  void handshakesSignAndAgreeKeysWithBouncyCastleOnTheJdk(String protocol) throws Exception {
+    start(CertificateStore.of(List.of(dockerEc, registryRsa), "docker.example.test"));
+
+    // The client verifies the server's signature with the certificate: a wrong one fails here.
+    assertEquals("docker.example.test", san(handshake("docker.example.test", protocol)));
+    assertEquals("registry.example.test", san(handshake("registry.example.test", protocol)));
+    PrivateKey served = ((X509ExtendedKeyManager) sslFactory.getKeyManagers(sslFactory.getKeyStore())[0])
+        .getPrivateKey(dockerEc.alias());
+    assertEquals(!sslFactory.provider().isConscrypt(), served instanceof EcdsaSigning.SigningKey,
+        "JSSE signs with gantry's ECDSA, Conscrypt in BoringSSL: " + served);
+    assertEquals(sslFactory.provider().isConscrypt() ? "BoringSSL" : "ECDSA signatures and X25519 by BouncyCastle",
+        sslFactory.handshakeCrypto());
   }
 
   @Test
