@@ -30,4 +30,11 @@ public interface RoutingProxy {
    * flight), as this proxy sees it: for health endpoints and operators.
    */
   List<InstanceStatus> instances(Upstream upstream);
+
+  /**
+   * How many HTTP clients to upstreams run: one per distinct connect timeout, trust store and
+   * connection limit among the routes. After {@link #setRoutes} the clients no route needs any
+   * more are stopped once nothing runs on them.
+   */
+  int upstreamClients();
 }

@@ -4,9 +4,13 @@ import io.gantry.proxy.Router.Forward;
 import io.gantry.proxy.route.RouteTable;
 import io.gantry.proxy.upstream.Upstream;
 import io.gantry.proxy.upstream.InstanceStatus;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -34,12 +38,15 @@ public class RoutingProxyHandler extends Handler.Abstract implements RoutingProx
   private final Map<UpstreamClients.Key, UpstreamForwarder> forwarders = new ConcurrentHashMap<>();
   /** Each upstream's forwarder, found when the routes are set, not per request. */
   private final Map<Upstream, UpstreamForwarder> forwarderByUpstream = new ConcurrentHashMap<>();
+  private final ClientRetirement retirement;
 
   private final boolean passUnmatched;
 
   RoutingProxyHandler(ProxySettings settings, boolean passUnmatched) {
     this.flow = new ProxyFlow(settings);
     this.passUnmatched = passUnmatched;
+    this.retirement = new ClientRetirement(this::runningClients,
+        () -> ClientRetirement.keysOf(flow.routes(), flow.settings()), this::retire);
   }
 
   @Override
@@ -53,6 +60,33 @@ public class RoutingProxyHandler extends Handler.Abstract implements RoutingProx
       startClients(routes);
     }
     flow.setRoutes(routes);
+    if (isStarted()) {
+      retirement.check(getServer().getScheduler());
+    }
+  }
+
+  /** How many upstream HTTP clients run: one per distinct connect timeout, trust store and connection limit. */
+  @Override
+  public int upstreamClients() {
+    return forwarders.size();
+  }
+
+  private Map<UpstreamClients.Key, HttpClient> runningClients() {
+    Map<UpstreamClients.Key, HttpClient> running = new HashMap<>();
+    forwarders.forEach((key, forwarder) -> running.put(key, forwarder.getHttpClient()));
+    return running;
+  }
+
+  /** Takes a client no route needs out of use; upstreams the table dropped are forgotten with it. */
+  private synchronized void retire(UpstreamClients.Key key) {
+    UpstreamForwarder forwarder = forwarders.remove(key);
+    Set<Upstream> current = new HashSet<>();
+    flow.routes().routes().forEach(route -> current.add(route.upstream()));
+    forwarderByUpstream.entrySet().removeIf(e -> e.getValue() == forwarder || !current.contains(e.getKey()));
+    if (forwarder != null) {
+      removeBean(forwarder);
+      LifeCycle.stop(forwarder);
+    }
   }
 
   @Override

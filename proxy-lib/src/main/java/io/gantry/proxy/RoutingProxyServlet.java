@@ -76,12 +76,15 @@ public class RoutingProxyServlet extends AsyncProxyServlet implements RoutingPro
 
   private final transient ProxyFlow flow;
   private final transient Map<UpstreamClients.Key, HttpClient> clients = new ConcurrentHashMap<>();
+  private final transient ClientRetirement retirement;
   private transient UpstreamClients.Key pendingKey;
 
   private final boolean keepMountPath;
 
   RoutingProxyServlet(ProxySettings settings, boolean keepMountPath) {
     this.flow = new ProxyFlow(settings);
+    this.retirement = new ClientRetirement(() -> clients,
+        () -> ClientRetirement.keysOf(flow.routes(), flow.settings()), this::retire);
     this.keepMountPath = keepMountPath;
   }
 
@@ -99,7 +102,33 @@ public class RoutingProxyServlet extends AsyncProxyServlet implements RoutingPro
 
   @Override
   public void setRoutes(RouteTable routes) {
+    boolean started = getHttpClient() != null;
+    if (started) {
+      routes.routes().forEach(route -> clientFor(route.upstream())); // started before the first request, as at init
+    }
     flow.setRoutes(routes);
+    if (started) {
+      retirement.check(getHttpClient().getScheduler()); // the servlet's own client is never retired
+    }
+  }
+
+  @Override
+  public int upstreamClients() {
+    return clients.size();
+  }
+
+  /** Stops a client no route needs; the servlet's own (Jetty's, made at init) lives as long as the servlet. */
+  private synchronized void retire(UpstreamClients.Key key) {
+    HttpClient client = clients.get(key);
+    if (client == null || client == getHttpClient()) {
+      return;
+    }
+    clients.remove(key);
+    try {
+      client.stop();
+    } catch (Exception e) {
+      _log.debug("stopping an upstream client failed", e);
+    }
   }
 
   @Override

@@ -25,8 +25,12 @@ import io.gantry.proxy.testing.Proxy;
 import io.gantry.proxy.testing.Proxy.Engine;
 import io.gantry.proxy.testing.RawHttp;
 import io.restassured.response.Response;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.io.Content;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -296,6 +300,50 @@ class RoutingProxyTest {
         .build());
     request("GET", "registry.example.com", "/v2/").then().statusCode(200).header("X-Backend", "ui");
     assertEquals("all-to-ui", proxy.routes().routes().get(0).name());
+  }
+
+  @Test
+  void clientsNoRouteNeedsAfterASwapStopOnceTheirRequestsEnd() throws Exception {
+    assertEquals(1, proxy.upstreamClients());
+    // A new connect timeout needs a client of its own; the old one is no route's any more.
+    proxy.setRoutes(groupOnly(Duration.ofSeconds(7)));
+    int kept = engine == Engine.HANDLER ? 1 : 2; // the servlet keeps Jetty's own client, made at init
+    awaitClients(kept);
+
+    CountDownLatch release = new CountDownLatch(1);
+    group.respondWith((request, response, seen, callback) -> {
+      release.await(20, TimeUnit.SECONDS);
+      Content.Sink.write(response, true, "late", callback);
+    });
+    CompletableFuture<Integer> inFlight = CompletableFuture.supplyAsync(
+        () -> request("GET", "registry.example.com", "/v2/slow").statusCode());
+    for (int i = 0; i < 100 && group.all().isEmpty(); i++) {
+      Thread.sleep(50);
+    }
+    proxy.setRoutes(groupOnly(Duration.ofSeconds(8)));
+    assertEquals(kept + 1, proxy.upstreamClients(), "the new table's client starts with the swap");
+    Thread.sleep(3000); // three checks: the old client is busy with the request in flight
+    assertEquals(kept + 1, proxy.upstreamClients(), "a client stays while a request runs on it");
+
+    release.countDown();
+    assertEquals(200, inFlight.get(20, TimeUnit.SECONDS), "the request in flight ends normally");
+    awaitClients(kept);
+    group.respondWith(Backend.ok("group"));
+    request("GET", "registry.example.com", "/v2/").then().statusCode(200).header("X-Backend", "group");
+  }
+
+  private RouteTable groupOnly(Duration connectTimeout) {
+    return RouteTable.builder()
+        .route(Route.of("all", host("registry.example.com"),
+            Upstream.builder(group.url("/repository/docker-group/")).connectTimeout(connectTimeout).build()))
+        .build();
+  }
+
+  private void awaitClients(int n) throws InterruptedException {
+    for (int i = 0; i < 200 && proxy.upstreamClients() != n; i++) {
+      Thread.sleep(50);
+    }
+    assertEquals(n, proxy.upstreamClients(), "upstream clients running");
   }
 
   private void awaitEvents(int n) throws InterruptedException {

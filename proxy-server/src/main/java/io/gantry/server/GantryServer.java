@@ -25,6 +25,7 @@ import io.gantry.server.reload.ReloadTarget;
 import io.gantry.server.reload.Reloader;
 import io.gantry.server.tls.CertificateStore;
 import io.gantry.server.tls.GantrySslContextFactory;
+import io.gantry.server.tls.HandshakeCrypto;
 import io.gantry.server.tls.SslContextFactories;
 import io.gantry.server.tls.TlsProvider;
 import jakarta.inject.Inject;
@@ -157,6 +158,28 @@ public final class GantryServer implements ReloadTarget {
     reloader.startWatching();
     StartupLog.log(config, connectors, tls, live.routes(), admin, maxThreads(),
         Duration.ofNanos(System.nanoTime() - started));
+    if (tls != null && !tls.provider().isConscrypt()) {
+      prepareHandshakeCrypto();
+    }
+  }
+
+  /**
+   * BouncyCastle's ECDSA and X25519 for the JDK's TLS handshakes, loaded once the listeners are
+   * up: its jar is signed, and the JVM verifies a signed jar at its first class (~1 s on one core).
+   */
+  private static void prepareHandshakeCrypto() {
+    long since = System.nanoTime();
+    Thread prepare = new Thread(() -> {
+      try {
+        String crypto = HandshakeCrypto.prepare();
+        LOG.info("TLS handshakes from now on: {} (prepared in {} ms after start)", crypto,
+            Duration.ofNanos(System.nanoTime() - since).toMillis());
+      } catch (RuntimeException | LinkageError e) {
+        LOG.warn("TLS handshakes stay on the JDK's own ECDSA and X25519: {}", e.toString());
+      }
+    }, "gantry-tls-prepare");
+    prepare.setDaemon(true);
+    prepare.start();
   }
 
   /**

@@ -36,7 +36,7 @@ final class StartupLog {
               : " from " + String.join(", ", l.proxyProtocol().from()) + ")") : "");
     }
     if (tls != null) {
-      LOG.info("TLS by {} (handshakes: {})", tls.provider(), tls.handshakeCrypto());
+      LOG.info("TLS by {}", tls.provider());
       if (tls.provider().isConscrypt()
           && ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean os) {
         // The cost that decides whether Conscrypt suits a front holding many idle connections.

@@ -117,6 +117,10 @@ public final class Proxy implements AutoCloseable {
     return handler != null ? handler.instances(upstream) : servlet.instances(upstream);
   }
 
+  public int upstreamClients() {
+    return handler != null ? handler.upstreamClients() : servlet.upstreamClients();
+  }
+
   @Override
   public void close() throws Exception {
     server.stop();

@@ -3,26 +3,25 @@ package io.gantry.server.tls;
 import java.io.NotSerializableException;
 import java.io.ObjectStreamException;
 import java.math.BigInteger;
-import java.net.Socket;
 import java.security.InvalidKeyException;
+import java.security.GeneralSecurityException;
 import java.security.InvalidParameterException;
+import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.Provider;
 import java.security.PublicKey;
 import java.security.Security;
+import java.security.Signature;
 import java.security.SignatureException;
 import java.security.SignatureSpi;
-import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPrivateKey;
+import java.security.spec.ECGenParameterSpec;
 import java.security.spec.ECParameterSpec;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedKeyManager;
 import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.ec.CustomNamedCurves;
@@ -38,8 +37,8 @@ import org.bouncycastle.crypto.signers.StandardDSAEncoding;
  * JDK's generic scalar multiplication: 0.11 ms instead of 0.66 ms per P-256 signature on JDK 17,
  * which was 30% of the CPU of a full handshake on the JDK's TLS (profile in docs/performance.md).
  *
- * <p>Scoped to the listeners' own keys, not the JVM: {@link #keyManager} hands JSSE a {@link
- * SigningKey} in place of each EC private key, and only this provider (added last, so it is never
+ * <p>Scoped to the listeners' own keys, not the JVM: {@link HandshakeCrypto#keyManager} hands JSSE
+ * a {@link SigningKey} in place of each EC private key, and only this provider (added last, so it is never
  * anyone's default) accepts that key type, the way a PKCS#11 token's non-extractable keys select
  * their provider. JSSE reads the curve from the certificate then, as it does for such keys.
  * Every other signature, key agreement and cipher stays the JDK's. Nonces are deterministic
@@ -59,12 +58,18 @@ final class EcdsaSigning {
 
   private EcdsaSigning() {}
 
-  /**
-   * {@code keys}, with EC private keys on P-256, P-384 and P-521 signed through this class; other
-   * keys (RSA, Ed25519, other curves) as the JDK has them.
-   */
-  static X509ExtendedKeyManager keyManager(X509ExtendedKeyManager keys) {
-    return new SigningKeyManager(keys);
+  /** Loads the curves and BouncyCastle's signing code: a first signature fills the comb tables. */
+  static void prepare() {
+    try {
+      KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+      generator.initialize(new ECGenParameterSpec("secp256r1"));
+      Signature signer = Signature.getInstance("SHA256withECDSA");
+      signer.initSign(signingKey(generator.generateKeyPair().getPrivate()));
+      signer.update(new byte[32]);
+      signer.sign();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("BouncyCastle's ECDSA does not sign here", e);
+    }
   }
 
   /** {@code key} as a {@link SigningKey} where this class signs its curve, else {@code key}. */
@@ -222,64 +227,6 @@ final class EcdsaSigning {
     @Deprecated
     protected Object engineGetParameter(String param) {
       throw new InvalidParameterException("no parameters");
-    }
-  }
-
-  /** The JDK's key manager with {@link SigningKey}s for the keys this class signs. */
-  private static final class SigningKeyManager extends X509ExtendedKeyManager {
-    private final X509ExtendedKeyManager keys;
-    private final Map<String, PrivateKey> signingKeys = new ConcurrentHashMap<>();
-
-    SigningKeyManager(X509ExtendedKeyManager keys) {
-      this.keys = keys;
-    }
-
-    @Override
-    public PrivateKey getPrivateKey(String alias) {
-      PrivateKey key = signingKeys.get(alias);
-      if (key == null) {
-        PrivateKey original = keys.getPrivateKey(alias);
-        if (original == null) {
-          return null;
-        }
-        key = signingKeys.computeIfAbsent(alias, a -> signingKey(original));
-      }
-      return key;
-    }
-
-    @Override
-    public String[] getClientAliases(String keyType, Principal[] issuers) {
-      return keys.getClientAliases(keyType, issuers);
-    }
-
-    @Override
-    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-      return keys.chooseClientAlias(keyType, issuers, socket);
-    }
-
-    @Override
-    public String[] getServerAliases(String keyType, Principal[] issuers) {
-      return keys.getServerAliases(keyType, issuers);
-    }
-
-    @Override
-    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-      return keys.chooseServerAlias(keyType, issuers, socket);
-    }
-
-    @Override
-    public X509Certificate[] getCertificateChain(String alias) {
-      return keys.getCertificateChain(alias);
-    }
-
-    @Override
-    public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
-      return keys.chooseEngineClientAlias(keyType, issuers, engine);
-    }
-
-    @Override
-    public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-      return keys.chooseEngineServerAlias(keyType, issuers, engine);
     }
   }
 }

@@ -33,7 +33,6 @@ import org.eclipse.jetty.util.ssl.X509;
 public final class GantrySslContextFactory extends SslContextFactory.Server {
   private final String keyStorePassword;
   private final TlsProvider provider;
-  private final String handshakeCrypto;
   private final Map<String, X509> signingLeaves = new ConcurrentHashMap<>();
   private volatile CertificateStore store;
 
@@ -41,9 +40,6 @@ public final class GantrySslContextFactory extends SslContextFactory.Server {
     this.store = Objects.requireNonNull(store, "store");
     this.keyStorePassword = keyStorePassword;
     this.provider = Objects.requireNonNull(provider, "provider");
-    this.handshakeCrypto = provider.isConscrypt() ? "BoringSSL"
-        : X25519KeyExchange.install().map(why -> "ECDSA signatures by BouncyCastle, X25519 by the JDK: " + why)
-            .orElse("ECDSA signatures and X25519 by BouncyCastle");
     setKeyStore(SslContextFactories.keyStore(store, keyStorePassword.toCharArray()));
     setKeyStorePassword(keyStorePassword);
     setSNISelector(new StoreSniSelector(this::certificateStore));
@@ -54,9 +50,9 @@ public final class GantrySslContextFactory extends SslContextFactory.Server {
     return provider;
   }
 
-  /** Whose code signs and agrees keys in the handshakes, for the start-up log. */
+  /** Whose code signs and agrees keys in the handshakes now (see {@link HandshakeCrypto}). */
   public String handshakeCrypto() {
-    return handshakeCrypto;
+    return provider.isConscrypt() ? "BoringSSL" : HandshakeCrypto.describe();
   }
 
   /** The certificates served now. */
@@ -111,7 +107,7 @@ public final class GantrySslContextFactory extends SslContextFactory.Server {
   protected X509ExtendedKeyManager newSniX509ExtendedKeyManager(X509ExtendedKeyManager keyManager) {
     // Conscrypt signs in BoringSSL already; JSSE would sign EC keys with the JDK's ECDSA, 6x
     // slower than BouncyCastle's on JDK 17.
-    return super.newSniX509ExtendedKeyManager(provider.jsse() == null ? EcdsaSigning.keyManager(keyManager) : keyManager);
+    return super.newSniX509ExtendedKeyManager(provider.jsse() == null ? HandshakeCrypto.keyManager(keyManager) : keyManager);
   }
 
   @Override

@@ -39,7 +39,7 @@ import org.bouncycastle.math.ec.rfc7748.X25519;
  * provider goes first in that list: it makes X25519 key pairs, and turns any other group (X448)
  * down so that the JDK makes those. Its key agreement only takes its own private keys, whose
  * scalar never leaves the object (no encoding, not serializable); peers' public keys are the
- * JDK's. Installed when a listener runs on the JDK's TLS ({@link #install()}); the JVM's other
+ * JDK's. Installed after start when a listener runs on the JDK's TLS ({@link HandshakeCrypto}); the JVM's other
  * X25519 users (gantry's HTTPS client to upstreams) then take it too.
  */
 final class X25519KeyExchange {

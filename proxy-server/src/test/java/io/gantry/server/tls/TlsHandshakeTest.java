@@ -133,6 +133,7 @@ class TlsHandshakeTest {
   @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
   void handshakesSignAndAgreeKeysWithBouncyCastleOnTheJdk(String protocol) throws Exception {
     start(CertificateStore.of(List.of(dockerEc, registryRsa), "docker.example.test"));
+    HandshakeCrypto.prepare(); // what the server does once its listeners are up
 
     // The client verifies the server's signature with the certificate: a wrong one fails here.
     assertEquals("docker.example.test", san(handshake("docker.example.test", protocol)));
