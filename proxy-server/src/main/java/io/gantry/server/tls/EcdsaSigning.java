@@ -1,7 +1,5 @@
 package io.gantry.server.tls;
 
-import java.io.NotSerializableException;
-import java.io.ObjectStreamException;
 import java.math.BigInteger;
 import java.security.InvalidKeyException;
 import java.security.GeneralSecurityException;
@@ -97,10 +95,10 @@ final class EcdsaSigning {
    * An EC private key that only {@link EcdsaSigning}'s provider signs with: it is not an {@code
    * ECPrivateKey}, so the JDK's providers pass it by. Like a hardware key it has no encoding.
    */
-  static final class SigningKey implements PrivateKey {
+  static final class SigningKey extends SealedPrivateKey {
     private static final long serialVersionUID = 1L;
 
-    @SuppressWarnings("serial") // never serialized: writeReplace refuses
+    @SuppressWarnings("serial") // never serialized: SealedPrivateKey refuses
     private final ECPrivateKeyParameters key;
 
     private SigningKey(ECPrivateKeyParameters key) {
@@ -110,20 +108,6 @@ final class EcdsaSigning {
     @Override
     public String getAlgorithm() {
       return "EC";
-    }
-
-    @Override
-    public String getFormat() {
-      return null;
-    }
-
-    @Override
-    public byte[] getEncoded() {
-      return null;
-    }
-
-    private Object writeReplace() throws ObjectStreamException {
-      throw new NotSerializableException("a TLS listener's signing key is not serialized");
     }
 
     @Override

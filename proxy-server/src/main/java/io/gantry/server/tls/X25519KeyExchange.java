@@ -1,7 +1,5 @@
 package io.gantry.server.tls;
 
-import java.io.NotSerializableException;
-import java.io.ObjectStreamException;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.InvalidAlgorithmParameterException;
@@ -11,7 +9,6 @@ import java.security.Key;
 import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGeneratorSpi;
-import java.security.PrivateKey;
 import java.security.Provider;
 import java.security.SecureRandom;
 import java.security.Security;
@@ -76,7 +73,7 @@ final class X25519KeyExchange {
   }
 
   /** An ephemeral X25519 private key; the scalar stays inside. */
-  static final class X25519PrivateKey implements PrivateKey {
+  static final class X25519PrivateKey extends SealedPrivateKey {
     private static final long serialVersionUID = 1L;
     private final byte[] scalar;
 
@@ -90,20 +87,6 @@ final class X25519KeyExchange {
     @Override
     public String getAlgorithm() {
       return "XDH";
-    }
-
-    @Override
-    public String getFormat() {
-      return null;
-    }
-
-    @Override
-    public byte[] getEncoded() {
-      return null;
-    }
-
-    private Object writeReplace() throws ObjectStreamException {
-      throw new NotSerializableException("an ephemeral key exchange key is not serialized");
     }
 
     @Override
