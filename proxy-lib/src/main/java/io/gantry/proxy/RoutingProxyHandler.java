@@ -60,6 +60,8 @@ public class RoutingProxyHandler extends Handler.Abstract implements RoutingProx
       startClients(routes);
     }
     flow.setRoutes(routes);
+    // A request the old table routed finds its forwarder again by key (forwarderFor).
+    forwarderByUpstream.keySet().retainAll(upstreamsOf(routes));
     if (isStarted()) {
       retirement.check(getServer().getScheduler());
     }
@@ -77,12 +79,16 @@ public class RoutingProxyHandler extends Handler.Abstract implements RoutingProx
     return running;
   }
 
-  /** Takes a client no route needs out of use; upstreams the table dropped are forgotten with it. */
+  private static Set<Upstream> upstreamsOf(RouteTable routes) {
+    Set<Upstream> upstreams = new HashSet<>();
+    routes.routes().forEach(route -> upstreams.add(route.upstream()));
+    return upstreams;
+  }
+
+  /** Takes a client no route needs out of use and stops it. */
   private synchronized void retire(UpstreamClients.Key key) {
     UpstreamForwarder forwarder = forwarders.remove(key);
-    Set<Upstream> current = new HashSet<>();
-    flow.routes().routes().forEach(route -> current.add(route.upstream()));
-    forwarderByUpstream.entrySet().removeIf(e -> e.getValue() == forwarder || !current.contains(e.getKey()));
+    forwarderByUpstream.values().removeIf(f -> f == forwarder);
     if (forwarder != null) {
       removeBean(forwarder);
       LifeCycle.stop(forwarder);

@@ -83,7 +83,7 @@ public class RoutingProxyServlet extends AsyncProxyServlet implements RoutingPro
 
   RoutingProxyServlet(ProxySettings settings, boolean keepMountPath) {
     this.flow = new ProxyFlow(settings);
-    this.retirement = new ClientRetirement(() -> clients,
+    this.retirement = new ClientRetirement(this::retirableClients,
         () -> ClientRetirement.keysOf(flow.routes(), flow.settings()), this::retire);
     this.keepMountPath = keepMountPath;
   }
@@ -108,7 +108,7 @@ public class RoutingProxyServlet extends AsyncProxyServlet implements RoutingPro
     }
     flow.setRoutes(routes);
     if (started) {
-      retirement.check(getHttpClient().getScheduler()); // the servlet's own client is never retired
+      retirement.check(getHttpClient().getScheduler()); // the servlet's own client: never retired
     }
   }
 
@@ -117,13 +117,19 @@ public class RoutingProxyServlet extends AsyncProxyServlet implements RoutingPro
     return clients.size();
   }
 
-  /** Stops a client no route needs; the servlet's own (Jetty's, made at init) lives as long as the servlet. */
+  /** The clients but the servlet's own (Jetty's, made at init), which lives as long as the servlet. */
+  private Map<UpstreamClients.Key, HttpClient> retirableClients() {
+    Map<UpstreamClients.Key, HttpClient> retirable = new HashMap<>(clients);
+    retirable.values().remove(getHttpClient());
+    return retirable;
+  }
+
+  /** Stops a client no route needs. */
   private synchronized void retire(UpstreamClients.Key key) {
-    HttpClient client = clients.get(key);
-    if (client == null || client == getHttpClient()) {
+    HttpClient client = clients.remove(key);
+    if (client == null) {
       return;
     }
-    clients.remove(key);
     try {
       client.stop();
     } catch (Exception e) {
