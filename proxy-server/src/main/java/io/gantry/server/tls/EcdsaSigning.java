@@ -17,9 +17,9 @@ import java.security.SignatureSpi;
 import java.security.interfaces.ECPrivateKey;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.ECParameterSpec;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.ec.CustomNamedCurves;
@@ -83,7 +83,7 @@ final class EcdsaSigning {
   }
 
   private static Map<BigInteger, ECDomainParameters> curves(String... names) {
-    Map<BigInteger, ECDomainParameters> curves = new ConcurrentHashMap<>();
+    Map<BigInteger, ECDomainParameters> curves = new HashMap<>();
     for (String name : names) {
       X9ECParameters x9 = CustomNamedCurves.getByName(name);
       curves.put(x9.getN(), new ECDomainParameters(x9));
