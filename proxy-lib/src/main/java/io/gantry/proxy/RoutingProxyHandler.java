@@ -135,7 +135,7 @@ public class RoutingProxyHandler extends Handler.Abstract implements RoutingProx
         try {
           forwarder.start();
         } catch (Exception e) {
-          throw new IllegalStateException("cannot start the HTTP client for " + key, e);
+          throw new IllegalStateException("cannot start the HTTP client for " + key + ": " + e.getMessage(), e);
         }
         addBean(forwarder, false); // shows in dumps; stopped by doStop, not twice by the container
         forwarders.put(key, forwarder);

@@ -203,7 +203,7 @@ public class RoutingProxyServlet extends AsyncProxyServlet implements RoutingPro
       clients.put(key, client);
       return client;
     } catch (ServletException e) {
-      throw new IllegalStateException("cannot start the HTTP client for " + key, e);
+      throw new IllegalStateException("cannot start the HTTP client for " + key + ": " + e.getMessage(), e);
     } finally {
       pendingKey = null;
     }

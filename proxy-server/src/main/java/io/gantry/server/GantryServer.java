@@ -17,6 +17,7 @@ import io.gantry.server.config.ListenerConfig;
 import io.gantry.server.connector.Http2RequestBodies;
 import io.gantry.server.connector.InFlightRequests;
 import io.gantry.server.connector.Listeners;
+import io.gantry.server.connector.WorkerThreads;
 import io.gantry.server.metrics.ServerMetrics;
 import io.gantry.server.redirect.HttpsRedirectHandler;
 import io.gantry.server.reload.ConfigSwitch;
@@ -36,7 +37,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.RequestLog;
 import org.eclipse.jetty.server.Server;
@@ -148,11 +148,13 @@ public final class GantryServer implements ReloadTarget {
       admin = adminBuilder.install(server);
     }
 
-    if (config.maxThreads() == GantryConfig.AUTO_THREADS && config.engine() == GantryConfig.Engine.HANDLER) {
-      ((QueuedThreadPool) server.getThreadPool()).setMaxThreads(handlerThreads(config));
+    WorkerThreads workers = config.maxThreads() == GantryConfig.AUTO_THREADS && config.engine() == GantryConfig.Engine.HANDLER
+        ? new WorkerThreads((QueuedThreadPool) server.getThreadPool()) : null;
+    if (workers != null) {
+      workers.fit(WorkerThreads.leases(List.of(server.getConnectors()), config.upstreamsByName().size()));
     }
     live.started(new ConfigSwitch.Running(server, connectors, this::newConnector, proxy, proxyMetrics, redirects, inFlight,
-        metrics, health), tls);
+        metrics, health, workers), tls);
     server.start();
     ready = true;
     reloader.startWatching();
@@ -180,23 +182,6 @@ public final class GantryServer implements ReloadTarget {
     }, "gantry-tls-prepare");
     prepare.setDaemon(true);
     prepare.start();
-  }
-
-  /**
-   * {@code max-threads = auto} on the handler engine: the threads the connectors lease (acceptors,
-   * selectors; the admin listener's too), one selector per upstream client at most, and 8 per
-   * core for the work. The handler never parks a thread, so more would only lengthen the run
-   * queue of a busy core: on one core 16 threads instead of 256 cut the p99 of small requests by
-   * half or more at the same throughput (docs/performance.md).
-   */
-  private int handlerThreads(GantryConfig config) {
-    int leased = config.upstreamsByName().size();
-    for (Connector c : server.getConnectors()) {
-      if (c instanceof ServerConnector sc) {
-        leased += sc.getAcceptors() + sc.getSelectorManager().getSelectorCount();
-      }
-    }
-    return Math.max(16, leased + 8 * Runtime.getRuntime().availableProcessors());
   }
 
   private ServerConnector newConnector(ListenerConfig l, GantrySslContextFactory tls) {

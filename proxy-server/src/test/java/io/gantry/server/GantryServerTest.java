@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.inject.Guice;
 import io.gantry.server.config.ConfigLoader;
 import io.gantry.server.config.GantryConfig;
+import io.gantry.server.connector.WorkerThreads;
 import io.gantry.server.tls.TestPki;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -250,9 +251,10 @@ class GantryServerTest {
     if (engine == GantryConfig.Engine.SERVLET) {
       assertEquals(256, gantry.maxThreads(), "the servlet proxy parks threads");
     } else {
-      // acceptors and selectors of the listeners (Jetty: up to 4 + cores/2 each), a client selector per upstream, 8 per core
+      // acceptors and selectors of the listeners (Jetty: up to 4 + cores/2 each), a client selector per upstream, the workers
       int threads = gantry.maxThreads();
-      assertTrue(threads >= 16 && threads > 8 * cores && threads <= 10 * cores + 30, threads + " threads at most");
+      int workers = WorkerThreads.PER_CORE * cores;
+      assertTrue(threads > workers && threads <= workers + 2 * cores + 30, threads + " threads at most");
     }
   }
 

@@ -11,6 +11,7 @@ import io.gantry.server.config.ConfigProblem;
 import io.gantry.server.config.GantryConfig;
 import io.gantry.server.config.ListenerConfig;
 import io.gantry.server.connector.InFlightRequests;
+import io.gantry.server.connector.WorkerThreads;
 import io.gantry.server.metrics.ServerMetrics;
 import io.gantry.server.redirect.HttpsRedirectHandler;
 import io.gantry.server.tls.CertificateStore;
@@ -45,11 +46,12 @@ public final class ConfigSwitch {
    *
    * @param connectors the server's connectors by listener name, kept up to date by the switch
    * @param newConnector a connector for a listener, with the TLS factory its handshakes use
+   * @param workers the pool sizing of {@code max-threads = auto} on the handler engine, otherwise null
    */
   public record Running(Server server, Map<String, ServerConnector> connectors,
       BiFunction<ListenerConfig, GantrySslContextFactory, ServerConnector> newConnector, RoutingProxy proxy,
       ProxyMetrics proxyMetrics, HttpsRedirectHandler redirects, InFlightRequests inFlight, MetricRegistry metrics,
-      HealthCheckRegistry health) {}
+      HealthCheckRegistry health, WorkerThreads workers) {}
 
   private volatile GantryConfig config;
   private volatile RouteTable routes;
@@ -140,6 +142,9 @@ public final class ConfigSwitch {
         } catch (Exception e) {
           throw invalid(next, "gantry.tls", "the certificates cannot be served: " + e.getMessage());
         }
+      }
+      if (r.workers() != null) { // before the new listeners and upstream clients lease their threads
+        r.workers().fit(WorkerThreads.leases(opened.values(), next.upstreamsByName().size()));
       }
       switched = true;
       RouteTable nextRoutes = next.routeTable();

@@ -169,6 +169,34 @@ class ReloadTest {
     assertEquals(200, get(gantry.port("plain"), "x", "/v2/").statusCode());
   }
 
+  @Test
+  void reloadThatAddsManyListenersAndUpstreamsSizesThePoolForTheirThreads() throws Exception {
+    // Each listener leases an acceptor and a selector from the server's pool, each upstream client
+    // a selector: more than the pool sized at start for three listeners and one upstream can lend.
+    int added = 16;
+    StringBuilder listeners = new StringBuilder();
+    StringBuilder routes = new StringBuilder();
+    StringBuilder upstreams = new StringBuilder("upstreams {\n");
+    for (int i = 0; i < added; i++) {
+      listeners.append("{ name = extra").append(i).append(", port = 0, host = 127.0.0.1, tls = false }\n");
+      routes.append("{ name = extra").append(i).append(", listener = extra").append(i).append(", to = up").append(i)
+          .append(" }\n");
+      upstreams.append("    up").append(i).append(" { url = \"http://127.0.0.1:").append(backendConnector.getLocalPort())
+          .append("/repository/").append(i).append("/\", connect-timeout = ").append(1000 + i).append("ms }\n");
+    }
+    int before = gantry.maxThreads();
+    write(listeners.toString(), routes.toString(), "", upstreams.append("  }").toString());
+    ReloadResult result = reload();
+    assertTrue(result.applied(), result.toJson());
+    assertTrue(gantry.maxThreads() >= before + 2 * added, before + " -> " + gantry.maxThreads() + " threads at most");
+    for (int i = 0; i < added; i++) {
+      HttpResponse<String> response = get(gantry.port("extra" + i), "x", "/v2/");
+      assertEquals(200, response.statusCode(), "extra" + i);
+      assertTrue(response.body().startsWith("backend /repository/" + i + "/v2/"), response.body());
+    }
+    assertEquals(200, get(gantry.port("plain"), "x", "/v2/").statusCode());
+  }
+
   private static boolean refuses(int port) {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
