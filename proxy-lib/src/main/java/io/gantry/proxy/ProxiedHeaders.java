@@ -97,19 +97,33 @@ final class ProxiedHeaders {
         || (connectionTokens != null && connectionTokens.contains(field.getLowerCaseName()));
   }
 
-  /** The lower-case names the {@code Connection} headers list, or {@code null} when none. */
+  /**
+   * The lower-case names the {@code Connection} headers list, or {@code null} when none, leaving
+   * out {@code close} and the hop-by-hop names that end here anyway: most upstreams answer every
+   * request with {@code Connection: keep-alive}, and that costs no set.
+   */
   private static Set<String> connectionTokens(HttpFields fields) {
     Set<String> tokens = null;
     for (HttpField field : fields) {
-      if (field.getHeader() == HttpHeader.CONNECTION) {
-        for (String token : field.getValues()) {
-          if (tokens == null) {
-            tokens = new HashSet<>();
-          }
-          tokens.add(token.trim().toLowerCase(Locale.ROOT));
+      if (field.getHeader() != HttpHeader.CONNECTION || namesNoOtherHeader(field.getValue())) {
+        continue;
+      }
+      for (String token : field.getValues()) {
+        if (namesNoOtherHeader(token)) {
+          continue;
         }
+        if (tokens == null) {
+          tokens = new HashSet<>();
+        }
+        tokens.add(token.trim().toLowerCase(Locale.ROOT));
       }
     }
     return tokens;
+  }
+
+  private static boolean namesNoOtherHeader(String token) {
+    String name = token.trim();
+    HttpHeader known = HttpHeader.CACHE.get(name);
+    return name.equalsIgnoreCase("close") || known != null && HOP_BY_HOP.contains(known);
   }
 }
