@@ -254,7 +254,8 @@ class GantryServerTest {
       // acceptors and selectors of the listeners (Jetty: up to 4 + cores/2 each), a client selector per upstream, the workers
       int threads = gantry.maxThreads();
       int workers = WorkerThreads.PER_CORE * cores;
-      assertTrue(threads > workers && threads <= workers + 2 * cores + 30, threads + " threads at most");
+      assertTrue(threads >= WorkerThreads.AT_LEAST && threads > workers && threads <= workers + 2 * cores + 30,
+          threads + " threads at most");
     }
   }
 

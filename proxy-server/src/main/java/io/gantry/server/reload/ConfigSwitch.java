@@ -158,6 +158,9 @@ public final class ConfigSwitch {
         e.getValue().start();
         r.connectors().put(e.getKey().name(), e.getValue());
       }
+      if (r.workers() != null) { // exact again: the count above assumed a new client for every upstream
+        r.workers().fit(0);
+      }
     } catch (ReloadRefusedException | RuntimeException e) {
       rollBack(r, opened, switched, previousStore, previousRoutes);
       throw e;

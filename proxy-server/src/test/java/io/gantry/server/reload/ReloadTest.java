@@ -195,6 +195,14 @@ class ReloadTest {
       assertTrue(response.body().startsWith("backend /repository/" + i + "/v2/"), response.body());
     }
     assertEquals(200, get(gantry.port("plain"), "x", "/v2/").statusCode());
+
+    // A reload that adds a route but no listener and no upstream client leaves the pool as it was.
+    int sized = gantry.maxThreads();
+    write(listeners.toString(), "{ name = again, host = again.test, listener = extra0, to = up0 }\n" + routes, "",
+        upstreams.toString());
+    ReloadResult again = reload();
+    assertTrue(again.applied() && again.changes().contains("route added: again"), again.toJson());
+    assertEquals(sized, gantry.maxThreads(), "threads at most after a reload that leases nothing more");
   }
 
   private static boolean refuses(int port) {
