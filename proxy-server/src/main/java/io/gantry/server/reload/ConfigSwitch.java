@@ -217,6 +217,9 @@ public final class ConfigSwitch {
         }
       }
     }
+    if (r.workers() != null) { // back to what runs: the refused configuration leases nothing any more
+      r.workers().fit(0);
+    }
   }
 
   /**
