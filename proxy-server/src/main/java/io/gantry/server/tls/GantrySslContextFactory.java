@@ -50,11 +50,6 @@ public final class GantrySslContextFactory extends SslContextFactory.Server {
     return provider;
   }
 
-  /** Whose code signs and agrees keys in the handshakes now (see {@link HandshakeCrypto}). */
-  public String handshakeCrypto() {
-    return provider.isConscrypt() ? "BoringSSL" : HandshakeCrypto.describe();
-  }
-
   /** The certificates served now. */
   public CertificateStore certificateStore() {
     return store;

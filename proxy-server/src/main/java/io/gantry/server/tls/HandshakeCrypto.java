@@ -19,7 +19,8 @@ import javax.net.ssl.X509ExtendedKeyManager;
  * code (correct, only slower).
  */
 public final class HandshakeCrypto {
-  private static volatile String description = "the JDK's (BouncyCastle's ECDSA and X25519 not prepared yet)";
+  /** What {@link #prepare()} put into use, for its callers' logs; only touched under the class's lock. */
+  private static String description;
   private static volatile boolean ready;
 
   private HandshakeCrypto() {}
@@ -38,11 +39,6 @@ public final class HandshakeCrypto {
           .orElse("ECDSA signatures and X25519 by BouncyCastle");
       ready = true;
     }
-    return description;
-  }
-
-  /** What the JDK's TLS handshakes use now. */
-  static String describe() {
     return description;
   }
 
